@@ -1,0 +1,89 @@
+"""Export a study's UI events to CSV, XES or Parquet (one row per stored event).
+
+CSV and Parquet keep the wire-format columns (``ts`` as ISO 8601 UTC in CSV, ``attrs``
+as JSON text). XES needs a case and an activity: the trace is the user (or the device
+when the user is unknown), the activity the event kind, the resource the user; every
+wire field stays an event attribute, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+
+from collector.store import StoreError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+EMPTY_XES = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<log xes.version="1849-2016" xes.features="nested-attributes" '
+    'xmlns="http://www.xes-standard.org/">\n</log>\n'
+)
+
+FORMATS = {".csv": "csv", ".xes": "xes", ".parquet": "parquet"}
+
+
+def format_of(path: str | os.PathLike[str]) -> str:
+    """The export format named by a file suffix, or StoreError listing the choices."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise StoreError(f"{path}: cannot tell the format from {suffix or 'no suffix'!r}; "
+                         "name the file .csv, .xes or .parquet")
+    return FORMATS[suffix]
+
+
+def flat_frame(events: pd.DataFrame) -> pd.DataFrame:
+    """Wire-format columns with ``attrs`` as JSON text (for CSV and Parquet)."""
+    out = events.copy()
+    out["attrs"] = [orjson.dumps(a).decode() if isinstance(a, dict) else "{}"
+                    for a in out["attrs"]]
+    return out
+
+
+def xes_frame(events: pd.DataFrame) -> pd.DataFrame:
+    """The UI events as an event log with the XES/pm4py column names."""
+    from mining import columns as mc
+
+    out = flat_frame(events)
+    case = out["user"].where(out["user"].notna(), out["device_id"])
+    out.insert(0, mc.CASE, case.astype(str))
+    out.insert(1, mc.ACTIVITY, out["kind"].astype(str))
+    out.insert(2, mc.TIMESTAMP, out["ts"])
+    out[mc.RESOURCE] = out["user"]
+    return out.drop(columns=["ts"])
+
+
+def write_ui_events(events: pd.DataFrame, path: str | os.PathLike[str]) -> int:
+    """Write ``events`` (from Store.ui_events_frame) to ``path`` by its suffix; rows written.
+
+    Written to a temporary name first and renamed, so a failed export leaves no half file.
+    """
+    fmt = format_of(path)
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.part")
+    try:
+        if fmt == "csv":
+            flat = flat_frame(events)
+            flat["ts"] = flat["ts"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z"
+            flat.to_csv(tmp, index=False)
+        elif fmt == "parquet":
+            flat_frame(events).to_parquet(tmp, index=False)
+        elif events.empty:
+            # mining.io.write_xes cannot write an empty log (yet); an empty study still
+            # exports as a valid XES document with no traces.
+            tmp.write_text(EMPTY_XES, encoding="utf-8")
+        else:
+            from mining.io import write_log
+
+            write_log(xes_frame(events), tmp.with_suffix(".xes"))
+            tmp.with_suffix(".xes").replace(tmp)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_suffix(".xes").unlink(missing_ok=True)
+    return len(events)

@@ -1,0 +1,65 @@
+"""Readable task-type labels from distinctive terms, and the analyst's labels file.
+
+A label names the type's main app, its most distinctive screen and its dominant activity,
+e.g. "CareFlowEPR · Progress note · typing". An analyst renames a type by editing the
+labels file (JSON, type id → label); saved labels always win over generated ones.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+IDLE_TYPE = "idle"
+
+
+def _best(centroid: np.ndarray, lift: np.ndarray, names: list[str], prefix: str) -> str | None:
+    idx = [i for i, n in enumerate(names) if n.startswith(prefix) and centroid[i] > 0]
+    if not idx:
+        return None
+    best = max(idx, key=lambda i: (centroid[i] * lift[i], names[i]))
+    return names[best][len(prefix):].strip() or None
+
+
+def generate_labels(centroids: np.ndarray, names: list[str], ids: list[str]) -> dict[str, str]:
+    """One label per type from its centroid: app · distinctive screen/element · main kind."""
+    if not len(ids):
+        return {}
+    mean = centroids.mean(axis=0)
+    lift = centroids / np.maximum(mean, 1e-9)
+    labels: dict[str, str] = {}
+    for r, tid in enumerate(ids):
+        c = centroids[r]
+        app = _best(c, np.ones_like(c), names, "app=")
+        screen = _best(c, lift[r], names, "scr=")
+        element = _best(c, lift[r], names, "el=")
+        kinds = {k: c[names.index(f"n_{k}")] for k in ("typing", "click", "scroll", "copy", "paste")
+                 if f"n_{k}" in names}
+        kind_terms = [(c[i], names[i][2:]) for i, n in enumerate(names) if n.startswith("k=")
+                      and n[2:] in ("typing", "click", "scroll", "copy", "paste")]
+        main = max(kind_terms)[1] if kind_terms else (max(kinds, key=kinds.__getitem__) if kinds else "")
+        app_short = (app or "?").removesuffix(".exe").removesuffix(".EXE")
+        parts = [app_short, screen or element or "?", main]
+        label = " · ".join(p for p in parts if p)
+        while label in labels.values():
+            label += f" ({tid})"
+        labels[tid] = label
+    return labels
+
+
+def load_labels(path: Path | None) -> dict[str, str]:
+    """The analyst's labels file, or nothing."""
+    if path is None or not path.exists():
+        return {}
+    data = json.loads(path.read_text())
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def merge_labels(saved: dict[str, str], generated: dict[str, str]) -> dict[str, str]:
+    """Saved (possibly renamed) labels win; new types get their generated label."""
+    out = dict(generated)
+    out.update({k: v for k, v in saved.items()})
+    out.setdefault(IDLE_TYPE, "Idle / away")
+    return out

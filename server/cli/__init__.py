@@ -1,0 +1,75 @@
+"""The `taskloom` command: one entry point, sub-commands registered by area.
+
+Each area module exposes ``register(subparsers)`` and keeps its heavy imports (pandas,
+FastAPI, scikit-learn) inside the command functions, so ``taskloom --help`` and a
+``taskloom dfg`` run pay only for what they use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from server.cli.base import CliError, is_user_error
+
+# Area modules, in the order their commands appear in --help. A module that is not
+# there yet (or whose extra is not installed) is skipped with a debug message.
+COMMAND_MODULES = (
+    "server.cli.mining_cmds",
+    "server.cli.map_cmd",
+    "server.cli.collector_cmds",
+    "server.cli.task_cmds",
+    "server.cli.demo_cmd",
+)
+
+log = logging.getLogger("taskloom")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="taskloom",
+        description="Task mining plus process mining: one model of cases and the work behind them.",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        result = args.func(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("taskloom: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if not is_user_error(exc):
+            raise
+        sys.stderr.write(f"taskloom: error: {exc}\n")
+        return 2
+    return int(result or 0)
+
+
+__all__ = ["CliError", "build_parser", "main"]

@@ -1,0 +1,201 @@
+"""`taskloom generate` and `taskloom tasks discover|evaluate|report`.
+
+Heavy imports (pandas, scikit-learn) stay inside the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from server.cli.base import CliError
+
+FORMATS = ("taskloom", "actionlogger", "xes")
+
+
+def register(sub: Any) -> None:
+    g = sub.add_parser("generate", help="generate the synthetic EHR documentation study (with truth)")
+    g.add_argument("--clinicians", type=int, default=4, help="number of clinicians (users)")
+    g.add_argument("--days", type=int, default=5, help="days simulated (weekends are quiet)")
+    g.add_argument("--seed", type=int, default=0, help="random seed: same seed, same files")
+    g.add_argument("--format", choices=("csv", "parquet"), default="csv", help="UI events file format")
+    g.add_argument("--study-key", default="taskloom-demo-study-key",
+                   help="study key used to pseudonymise patients and users (as the agent does)")
+    g.add_argument("--max-events", type=int, default=None, help="stop after the day reaching N events")
+    g.add_argument("--style", choices=("ehr", "routines"), default="ehr",
+                   help="ehr: the EHR study; routines: a research-style Action Logger log of "
+                        "interleaved routines (Excel-to-web copying, web forms)")
+    g.add_argument("-o", "--out", required=True, type=Path, help="output directory")
+    g.set_defaults(func=cmd_generate)
+
+    t = sub.add_parser("tasks", help="task mining: discover, evaluate, report")
+    tsub = t.add_subparsers(dest="tasks_command", metavar="SUBCOMMAND")
+    d = tsub.add_parser("discover", help="segment UI events into task instances and cluster them into types")
+    d.add_argument("file", type=Path, help="UI events: taskloom CSV/Parquet, Action Logger CSV or XES")
+    d.add_argument("--format", choices=FORMATS, default="taskloom", help="input format")
+    d.add_argument("-o", "--out", required=True, type=Path, help="output CSV (input rows + task_type, task_instance)")
+    d.add_argument("--model", type=Path, default=None,
+                   help="task-type model file (JSON): keeps type ids stable across runs")
+    d.add_argument("--labels", type=Path, default=None,
+                   help="labels file (JSON, type id → label): edit it to rename types")
+    d.add_argument("--idle-gap", type=float, default=300.0, help="pause (s) that always ends a task")
+    d.add_argument("--context", choices=("auto", "on", "off"), default="auto",
+                   help="cut on identifier/app changes (auto: on for taskloom data, off for research logs)")
+    d.add_argument("--seed", type=int, default=0, help="clustering seed")
+    d.set_defaults(func=cmd_discover)
+
+    e = tsub.add_parser("evaluate", help="score a discover output against ground-truth columns")
+    e.add_argument("file", type=Path, help="CSV written by `taskloom tasks discover`")
+    e.add_argument("--truth-type", default=None, help="column with the true task type")
+    e.add_argument("--truth-instance", required=True, help="column with the true task instance")
+    e.add_argument("--user-col", default=None, help="user column (default: user/userID/org:resource if present)")
+    e.add_argument("--ts-col", default=None, help="time column (default: ts/timeStamp/time:timestamp)")
+    e.set_defaults(func=cmd_evaluate)
+
+    r = tsub.add_parser("report", help="per task type table and automation candidates")
+    r.add_argument("file", type=Path, help="CSV written by `taskloom tasks discover` (taskloom or actionlogger input)")
+    r.add_argument("--format", choices=("taskloom", "actionlogger"), default="taskloom")
+    r.add_argument("--labels", type=Path, default=None, help="labels file written by discover")
+    r.add_argument("--top", type=int, default=10, help="automation candidates shown")
+    r.set_defaults(func=cmd_report)
+    t.set_defaults(func=lambda _a: (t.print_help(sys.stderr), 2)[1])
+
+
+def _need(path: Path) -> None:
+    if not path.exists():
+        raise CliError(f"{path}: no such file; check the path")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    if args.clinicians < 1 or args.days < 1:
+        raise CliError("--clinicians and --days must be at least 1")
+    if args.style == "routines":
+        from collector.synth.routines import RoutineStudy, write_routine_log
+
+        path = write_routine_log(RoutineStudy(instances=args.days * 100 * args.clinicians,
+                                              users=args.clinicians, seed=args.seed), args.out)
+        sys.stdout.write(f"wrote {path}\n")
+        return 0
+    from collector.synth import Study, generate_study
+
+    res = generate_study(Study(clinicians=args.clinicians, days=args.days, seed=args.seed,
+                               study_key=args.study_key), args.out, args.format, args.max_events)
+    sys.stdout.write(f"wrote {res.events} UI events to {res.ui_events}\n"
+                     f"wrote {res.cases} cases to {res.system_csv} and {res.system_xes}\n"
+                     "ground truth: columns truth_task_type, truth_task_instance, truth_case\n")
+    return 0
+
+
+def _load(path: Path, fmt: str) -> tuple[Any, Any]:
+    """(rows to write back, task-mining event frame) for an input file."""
+    import pandas as pd
+
+    from collector.tasks.events import WIRE_READ, from_wire
+
+    _need(path)
+    if fmt == "actionlogger":
+        from collector.uilogs import read_actionlogger
+
+        return read_actionlogger(path)
+    if fmt == "xes":
+        from collector.uilogs import read_ui_xes
+
+        return read_ui_xes(path)
+    if path.suffix == ".parquet":
+        rows = pd.read_parquet(path)
+    else:
+        rows = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    missing = [c for c in ("ts", "kind") if c not in rows.columns]
+    if missing:
+        raise CliError(f"{path}: missing wire columns {missing}; is this a taskloom UI events file? "
+                       "use --format actionlogger or xes for research logs")
+    # Only wire fields are read: ground-truth columns never reach the algorithm.
+    return rows, from_wire(rows[[c for c in WIRE_READ if c in rows.columns]])
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from collector.tasks.cluster import ClusterParams
+    from collector.tasks.discover import discover
+    from collector.tasks.segment import SegmentParams
+
+    rows, ev = _load(args.file, args.format)
+    context = args.context == "on" or (args.context == "auto" and args.format == "taskloom")
+    res = discover(ev, SegmentParams(idle_gap_s=args.idle_gap, use_context=context),
+                   ClusterParams(seed=args.seed), args.model, args.labels)
+    out = rows.copy()
+    out["task_type"] = res.task_type
+    out["task_instance"] = res.task_instance
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(args.out, index=False)
+    n_types = len(set(res.task_type.tolist()) - {"idle"})
+    sys.stdout.write(f"{len(out)} events → {res.segments.shape[0]} task instances, {n_types} task types; "
+                     f"wrote {args.out}\n")
+    return 0
+
+
+def _pick(columns: Any, given: str | None, options: tuple[str, ...]) -> str | None:
+    if given:
+        if given not in columns:
+            raise CliError(f"column {given!r} not in the file; columns are {', '.join(columns)}")
+        return given
+    return next((c for c in options if c in columns), None)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from collector.tasks.evaluate import evaluate
+
+    _need(args.file)
+    df = pd.read_csv(args.file, dtype=str, keep_default_na=False, na_values=[""])
+    for col in (args.truth_instance, args.truth_type, "task_type", "task_instance"):
+        if col and col not in df.columns:
+            raise CliError(f"{args.file}: column {col!r} not found; columns are {', '.join(df.columns)}")
+    user = _pick(df.columns, args.user_col, ("user", "userID", "org:resource"))
+    ts = _pick(df.columns, args.ts_col, ("ts", "timeStamp", "time:timestamp"))
+    s = evaluate(df, args.truth_instance, args.truth_type, user, ts)
+    lines = [f"events              {s.events}"]
+    if s.ari is not None:
+        lines += [f"type ARI            {s.ari:.4f}", f"type NMI            {s.nmi:.4f}",
+                  f"type weighted F1    {s.weighted_f1:.4f}  (Hungarian-matched types)"]
+    lines += [f"instance ARI        {s.instance_ari:.4f}",
+              f"boundary precision  {s.boundary_precision:.4f}",
+              f"boundary recall     {s.boundary_recall:.4f}",
+              f"boundary F1         {s.boundary_f1:.4f}"]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from collector.tasks.features import segment_table
+    from collector.tasks.labels import load_labels
+    from collector.tasks.stats import automation_candidates, type_table
+
+    rows, ev = _load(args.file, args.format)
+    if "task_type" not in rows.columns or "task_instance" not in rows.columns:
+        raise CliError(f"{args.file}: no task_type/task_instance columns; run `taskloom tasks discover` first")
+    seg, _ = pd.factorize(rows["task_instance"].astype(str))
+    st = segment_table(ev, np.asarray(seg, dtype=np.int64))
+    table = st.table
+    first_type = rows.groupby(seg, sort=True)["task_type"].first()
+    table["task_type"] = first_type.reindex(table.index).astype(str).to_numpy()
+    labels = load_labels(args.labels)
+    types = type_table(table, labels)
+    days = max((int(ev["ts"].max()) - int(ev["ts"].min())) / 86_400_000, 1 / 24) if len(ev) else 1.0
+    cand = automation_candidates(types, days)
+    pd.set_option("display.width", 200)
+    show = types.copy()
+    for c in ("median_active_s", "mean_active_s", "clicks_per_instance", "keys_per_instance",
+              "copy_paste_per_instance", "cv_active"):
+        show[c] = show[c].round(1)
+    sys.stdout.write("Task types\n" + show.to_string(index=False) + "\n\n")
+    c = cand.head(args.top)[["task_type", "label", "instances", "median_active_s", "repetitiveness",
+                             "automatable_share", "hours_saved_per_month"]].round(2)
+    sys.stdout.write("Automation candidates (estimated hours saved per month)\n"
+                     + c.to_string(index=False) + "\n")
+    return 0

@@ -1,0 +1,31 @@
+"""The agent benchmark runs in --quick mode and prints its ratio and goal lines."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.xvfb, pytest.mark.slow]
+
+
+def test_bench_agent_quick() -> None:
+    for tool in ("Xvfb", "xdotool", "openbox"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed")
+    serve = subprocess.run([str(Path(sys.executable).parent / "taskloom"), "serve", "--help"],
+                           capture_output=True, text=True)
+    if serve.returncode != 0:
+        pytest.skip("the collector's `taskloom serve` is not available in this tree yet")
+    out = subprocess.run([sys.executable, "tests/bench/bench_agent.py", "--quick"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.splitlines()
+    for rate in (2, 50):
+        assert any(line.startswith(f"ratio peer/taskloom at {rate} ev/s: cpu ") for line in lines)
+        assert any(line.startswith(f"goal at {rate} ev/s: CPU ") for line in lines)

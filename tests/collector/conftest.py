@@ -1,0 +1,83 @@
+"""Collector fixtures: a store on every backend, a real `taskloom serve` on loopback."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from collector import schema
+from collector.store import Store
+from tests.collector.factories import LiveCollector, run_cli
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    name = f"taskloom_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(pg_server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 refused to create a test database: {exc}")
+    url = sa.engine.make_url(pg_server_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.exec_driver_sql(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.dispose()
+
+
+def _empty_all(store: Store) -> None:
+    with store.engine.begin() as conn:
+        for table in reversed(schema.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL per backend: a SQLite file in tmp_path, or the session's PG database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'taskloom.db'}"
+        return
+    url = request.getfixturevalue("pg_database")
+    yield url
+    store = Store.open(url)
+    _empty_all(store)
+    store.close()
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """An open, migrated store on each backend."""
+    s = Store.open(db_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCollector]:
+    """`taskloom serve` over a SQLite file, with study 'ward-a' and a low rate limit.
+
+    One server per test module (starting one costs seconds); tests enrol their own
+    devices and look only at those devices' events.
+    """
+    tmp_path = tmp_path_factory.mktemp("live")
+    db = f"sqlite:///{tmp_path / 'live.db'}"
+    run_cli(db, "study", "create", "ward-a")
+    server = LiveCollector(db, tmp_path, env={"TASKLOOM_RATE_PER_S": "5", "TASKLOOM_RATE_BURST": "10",
+                                              "TASKLOOM_MAX_BODY_BYTES": str(1024 * 1024),
+                                              "TASKLOOM_BODY_TIMEOUT_S": "2"})
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def admin_token(live: LiveCollector) -> str:
+    return run_cli(live.db, "admin", "token").stdout.strip().splitlines()[-1]

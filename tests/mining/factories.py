@@ -1,0 +1,60 @@
+"""Test data for the mining tests: the shared logs (ours and pm4py's reading) and small logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from mining.columns import ACTIVITY, CASE, TIMESTAMP
+from mining.io import CsvMapping, read_log
+
+SHARED_LOGS = (
+    "running-example.xes", "08_receipt.xes.gz", "bpic2012.xes.gz", "helpdesk.xes.gz",
+    "interval_event_log.xes", "sepsis.csv", "hospital_log_high.xes.gz", "ui/log1.xes",
+    "ui/log5.xes",
+)
+SEPSIS = CsvMapping(case="Case ID", activity="Activity", timestamp="Complete Timestamp", sep=";")
+
+
+def read_ours(data: Path, name: str) -> pd.DataFrame:
+    """The log as taskloom reads it."""
+    return read_log(data / name, SEPSIS if name.endswith(".csv") else None)
+
+
+def read_both(data: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(taskloom's reading, pm4py's reading) of a shared log.
+
+    pm4py has no reader for this CSV's layout, so for sepsis.csv its input is pandas'
+    reading formatted with ``pm4py.format_dataframe``.
+    """
+    import pm4py
+
+    ours = read_ours(data, name)
+    if name.endswith(".csv"):
+        # Sepsis has a patient whose case id is the text "NA": not a missing value.
+        raw = pd.read_csv(data / name, sep=";", keep_default_na=False, na_values=[""])
+        raw["Complete Timestamp"] = pd.to_datetime(raw["Complete Timestamp"], utc=True)
+        theirs = pm4py.format_dataframe(raw, case_id="Case ID", activity_key="Activity",
+                                        timestamp_key="Complete Timestamp")
+        theirs = theirs.drop(columns=["@@index", "@@case_index"], errors="ignore")
+        # format_dataframe makes Arrow-backed text, on which pm4py's variant filter fails.
+        for col in (CASE, ACTIVITY):
+            theirs[col] = theirs[col].astype(object)
+    else:
+        theirs = pm4py.read_xes(str(data / name))
+    return ours, theirs
+
+
+def small_log(cases: dict[str, list[tuple[str, str]]], **case_attrs: dict[str, object]) -> pd.DataFrame:
+    """A log from {case: [(activity, ISO time), ...]}; case_attrs: name → {case: value}."""
+    rows = []
+    for case, events in cases.items():
+        for act, when in events:
+            row: dict[str, object] = {CASE: case, ACTIVITY: act, TIMESTAMP: when}
+            for attr, values in case_attrs.items():
+                row[f"case:{attr}"] = values.get(case)
+            rows.append(row)
+    df = pd.DataFrame(rows)
+    df[TIMESTAMP] = pd.to_datetime(df[TIMESTAMP], utc=True)
+    return df

@@ -1,0 +1,86 @@
+"""`taskloom generate` and `taskloom tasks discover|evaluate|report` through the real CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from server.cli import main
+
+
+def _metrics(text: str) -> dict[str, float]:
+    out = {}
+    for line in text.splitlines():
+        *name, value = line.split("  (")[0].split()
+        out[" ".join(name)] = float(value)
+    return out
+
+
+@pytest.fixture(scope="module")
+def study_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("study")
+    assert main(["generate", "--clinicians", "4", "--days", "5", "--seed", "1", "-o", str(out)]) == 0
+    return out
+
+
+@pytest.mark.slow
+def test_synthetic_study_types_and_boundaries_meet_targets(study_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = study_dir / "discovered.csv"
+    assert main(["tasks", "discover", str(study_dir / "ui_events.csv"), "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["tasks", "evaluate", str(out), "--truth-type", "truth_task_type",
+                 "--truth-instance", "truth_task_instance"]) == 0
+    m = _metrics(capsys.readouterr().out)
+    assert m["type ARI"] >= 0.95
+    assert m["boundary F1"] >= 0.9
+    df = pd.read_csv(out)
+    assert len(df) == len(pd.read_csv(study_dir / "ui_events.csv"))
+
+
+@pytest.mark.slow
+def test_discover_never_reads_truth_columns(study_dir: Path, tmp_path: Path) -> None:
+    src = pd.read_csv(study_dir / "ui_events.csv", dtype=str, keep_default_na=False, na_values=[""])
+    src = src[src["user"] == src["user"].iloc[0]]
+    clean, dirty = tmp_path / "clean.csv", tmp_path / "dirty.csv"
+    src.to_csv(clean, index=False)
+    rng = np.random.default_rng(0)
+    corrupt = src.copy()
+    for col in ("truth_task_type", "truth_task_instance", "truth_case"):
+        corrupt[col] = rng.permutation(corrupt[col].to_numpy())
+    corrupt["Task"] = rng.integers(0, 5, len(corrupt))
+    corrupt["idx"] = rng.integers(0, 500, len(corrupt))
+    corrupt.to_csv(dirty, index=False)
+    assert main(["tasks", "discover", str(clean), "-o", str(tmp_path / "a.csv")]) == 0
+    assert main(["tasks", "discover", str(dirty), "-o", str(tmp_path / "b.csv")]) == 0
+    a, b = pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv")
+    assert a["task_type"].tolist() == b["task_type"].tolist()
+    assert a["task_instance"].tolist() == b["task_instance"].tolist()
+
+
+def test_report_prints_types_and_candidates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--clinicians", "2", "--days", "1", "--seed", "4", "-o", str(tmp_path)]) == 0
+    out = tmp_path / "d.csv"
+    assert main(["tasks", "discover", str(tmp_path / "ui_events.csv"), "-o", str(out),
+                 "--labels", str(tmp_path / "labels.json")]) == 0
+    capsys.readouterr()
+    assert main(["tasks", "report", str(out), "--labels", str(tmp_path / "labels.json")]) == 0
+    text = capsys.readouterr().out
+    assert "Task types" in text and "Automation candidates" in text
+    assert "hours_saved_per_month" in text
+
+
+def test_research_logs_through_the_cli(shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "log1.csv"
+    assert main(["tasks", "discover", str(shared_data / "ui" / "log1.xes"), "--format", "xes", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["tasks", "evaluate", str(out), "--truth-instance", "case:concept:name"]) == 0
+    m = _metrics(capsys.readouterr().out)
+    assert m["boundary F1"] >= 0.9
+
+
+def test_missing_input_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tasks", "discover", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
