@@ -37,9 +37,9 @@ def _violations(package: str) -> list[str]:
         for line, name in _imports(path):
             top = name.split(".")[0]
             where = f"{path.relative_to(ROOT)}:{line} imports {name}"
-            if top in PACKAGES and top != package:
-                if not any(name == ok or name.startswith(ok + ".") for ok in ALLOWED[package]):
-                    bad.append(where)
+            allowed = any(name == ok or name.startswith(ok + ".") for ok in ALLOWED[package])
+            if top in PACKAGES and top != package and not allowed:
+                bad.append(where)
             if package == "agent" and top in HEAVY_FOR_AGENT:
                 bad.append(where + " (the agent must stay light)")
     return bad

@@ -56,7 +56,7 @@ def segment_table(ev: pd.DataFrame, seg: np.ndarray) -> SegmentTable:
     scr_codes, _ = pd.factorize(words)
     key = (step_codes.astype(np.int64) * (len(steps) + 1) + prev_codes + 1) * (scr_codes.max() + 2) \
         + scr_codes
-    key_codes, key_uniq = pd.factorize(key)
+    key_codes, _key_uniq = pd.factorize(key)
     rep = pd.Series(np.unique(key_codes, return_index=True)[1])
     u = pd.DataFrame({"kind": kind.to_numpy()[rep], "app": app.to_numpy()[rep],
                       "words": words.to_numpy()[rep], "element": element.to_numpy()[rep],

@@ -45,7 +45,7 @@ def test_layout_invariants_on_real_logs(shared_data: Path, key: str, direction: 
     # Start strictly before every other node along the flow, end strictly after.
     axis = (lambda b: b.y) if direction == "TB" else (lambda b: b.x)
     others = list(lay.nodes.values())
-    assert all(axis(lay.start) < axis(b) for b in others + [lay.end])
+    assert all(axis(lay.start) < axis(b) for b in [*others, lay.end])
     assert all(axis(lay.end) > axis(b) for b in others)
     # Layering: forward arcs go down the layers, reversed (rework) arcs go up.
     box = {**lay.nodes, None: None}
