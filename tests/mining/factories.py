@@ -15,6 +15,9 @@ SHARED_LOGS = (
     "ui/log5.xes",
 )
 SEPSIS = CsvMapping(case="Case ID", activity="Activity", timestamp="Complete Timestamp", sep=";")
+# The same mapping as `taskloom` options.
+SEPSIS_OPTIONS = ("--case", "Case ID", "--activity", "Activity", "--timestamp", "Complete Timestamp",
+                  "--sep", ";")
 
 
 def read_ours(data: Path, name: str) -> pd.DataFrame:
@@ -22,15 +25,14 @@ def read_ours(data: Path, name: str) -> pd.DataFrame:
     return read_log(data / name, SEPSIS if name.endswith(".csv") else None)
 
 
-def read_both(data: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(taskloom's reading, pm4py's reading) of a shared log.
+def read_pm4py(data: Path, name: str) -> pd.DataFrame:
+    """pm4py's reading of a shared log (call with warnings silenced).
 
     pm4py has no reader for this CSV's layout, so for sepsis.csv its input is pandas'
     reading formatted with ``pm4py.format_dataframe``.
     """
     import pm4py
 
-    ours = read_ours(data, name)
     if name.endswith(".csv"):
         # Sepsis has a patient whose case id is the text "NA": not a missing value.
         raw = pd.read_csv(data / name, sep=";", keep_default_na=False, na_values=[""])
@@ -41,9 +43,13 @@ def read_both(data: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         # format_dataframe makes Arrow-backed text, on which pm4py's variant filter fails.
         for col in (CASE, ACTIVITY):
             theirs[col] = theirs[col].astype(object)
-    else:
-        theirs = pm4py.read_xes(str(data / name))
-    return ours, theirs
+        return theirs
+    return pm4py.read_xes(str(data / name))
+
+
+def read_both(data: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(taskloom's reading, pm4py's reading) of a shared log."""
+    return read_ours(data, name), read_pm4py(data, name)
 
 
 def small_log(cases: dict[str, list[tuple[str, str]]], **case_attrs: dict[str, object]) -> pd.DataFrame:

@@ -70,6 +70,8 @@ def test_every_filter_type_runs_with_its_required_fields(read_shared: Reader) ->
         item = {"type": kind, **{f: sample[f] for f, (_, required, _) in fields.items() if required}}
         if kind == "case_attribute":
             item["attribute"], item["values"] = "creator", ["Fluxicon Nitro"]
+        if kind == "directly_follows":  # in the running example decide is directly followed by reject
+            item["source"], item["target"] = "decide", "reject request"
         if kind in ("start_activity", "end_activity"):
             item["activities"] = ["register request", "reject request"]
         out = apply_spec(log, [item])

@@ -8,11 +8,19 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from tests.mining import factories
 
 pm4py = pytest.importorskip("pm4py")
 
 SEPSIS_OPTS = ["--case", "Case ID", "--activity", "Activity", "--timestamp", "Complete Timestamp"]
+
+
+def log_args(data: Path, name: str) -> list[str | Path]:
+    """The CLI arguments naming a shared log (sepsis.csv with its column options)."""
+    return [data / name, *(factories.SEPSIS_OPTIONS if name.endswith(".csv") else ())]
 
 
 def taskloom(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -57,6 +65,48 @@ def test_stats_with_filter_shows_filtered_over_total(shared_data: Path, tmp_path
     assert f"Cases                {100 * n / total:.1f}% ({n} / {total})" in out
     doc = json.loads(ok("stats", path, "--filter", spec, "--json"))
     assert doc["cases"] == n and doc["events"] == len(kept)
+
+
+@pytest.mark.parametrize("name", factories.SHARED_LOGS)
+def test_stats_json_matches_pm4py_on_every_shared_log(shared_data: Path, name: str) -> None:
+    doc = json.loads(ok("stats", *log_args(shared_data, name), "--json"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = factories.read_pm4py(shared_data, name)
+        durations = np.asarray(pm4py.get_all_case_durations(df), dtype=float)
+        n_variants = len(pm4py.get_variants(df))
+    assert doc["events"] == len(df)
+    assert doc["cases"] == df["case:concept:name"].nunique()
+    assert doc["activities"] == df["concept:name"].nunique()
+    assert doc["variants"] == n_variants
+    for key, value in (("min", durations.min()), ("median", np.median(durations)),
+                       ("mean", durations.mean()), ("max", durations.max())):
+        assert doc["case_duration_s"][key] == pytest.approx(float(value), abs=1e-6), key
+    assert doc["end"] == df["time:timestamp"].max().isoformat().replace("+00:00", "Z")
+    first = df["time:timestamp"].min()
+    if "start_timestamp" in df.columns:
+        first = min(first, df["start_timestamp"].min())
+    assert doc["start"] == first.isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.parametrize("name", factories.SHARED_LOGS)
+def test_dfg_json_matches_pm4py_on_every_shared_log(shared_data: Path, name: str) -> None:
+    doc = json.loads(ok("dfg", *log_args(shared_data, name), "--json"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = factories.read_pm4py(shared_data, name)
+        freq, start, end = pm4py.discover_dfg(df)
+        perf, _, _ = pm4py.discover_performance_dfg(df)
+    assert {(e["source"], e["target"]): e["frequency"] for e in doc["edges"]} == {k: int(v) for k, v in freq.items()}
+    for e in doc["edges"]:
+        want = perf[(e["source"], e["target"])]
+        assert e["mean_s"] == pytest.approx(float(want["mean"]), abs=1e-6)
+        assert e["median_s"] == pytest.approx(float(want["median"]), abs=1e-6)
+    assert doc["start"] == {k: int(v) for k, v in start.items()}
+    assert doc["end"] == {k: int(v) for k, v in end.items()}
+    per_activity = df.groupby("concept:name")["case:concept:name"].agg(["size", "nunique"])
+    assert {n["name"]: (n["frequency"], n["cases"]) for n in doc["nodes"]} == {
+        str(a): (int(r["size"]), int(r["nunique"])) for a, r in per_activity.iterrows()}
 
 
 def test_dfg_json_matches_pm4py(shared_data: Path) -> None:
@@ -131,6 +181,32 @@ def test_malformed_xes(tmp_path: Path) -> None:
 
 def test_csv_without_the_named_column(shared_data: Path) -> None:
     _one_line_error(taskloom("stats", shared_data / "sepsis.csv", "--case", "No Such Column"), "No Such Column")
+
+
+def test_csv_unparseable_timestamp(tmp_path: Path) -> None:
+    log = tmp_path / "events.csv"
+    log.write_text("case,activity,time\n1,a,2024-01-01 10:00\n1,b,2024-01-01 11:00\n2,a,soon\n")
+    proc = taskloom("stats", log, "--case", "case", "--activity", "activity", "--timestamp", "time")
+    _one_line_error(proc, "events.csv", "'soon'", "line 4", "--timestamp-format")
+
+
+def test_xes_with_unparseable_date(tmp_path: Path) -> None:
+    log = tmp_path / "dates.xes"
+    log.write_text('<log xes.version="1.0"><trace><string key="concept:name" value="c1"/>'
+                   '<event><string key="concept:name" value="a"/>'
+                   '<date key="time:timestamp" value="last tuesday"/></event></trace></log>')
+    _one_line_error(taskloom("dfg", log, "--json"), "dates.xes", "time:timestamp")
+
+
+def test_unknown_log_suffix(tmp_path: Path) -> None:
+    log = tmp_path / "events.json"
+    log.write_text("{}")
+    _one_line_error(taskloom("variants", log), "events.json", ".xes")
+
+
+def test_convert_to_a_missing_folder(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "nowhere" / "re.csv"
+    _one_line_error(taskloom("convert", shared_data / "running-example.xes", out), str(out))
 
 
 def test_unknown_perspective_column(shared_data: Path) -> None:
