@@ -37,21 +37,18 @@ def _case_keys(o: Ordered) -> np.ndarray:
     n = len(o.act)
     if n == 0:
         return np.zeros(0, dtype=np.uint64)
-    pos = (np.arange(n, dtype=np.int64) - np.repeat(o.first, o.last - o.first + 1)).astype(np.uint64)
+    lengths = o.last - o.first + 1
+    pos = np.arange(n, dtype=np.int64) - np.repeat(o.first, lengths)
     sym = (o.act + 2).astype(np.uint64)
     hashes = []
     with np.errstate(over="ignore"):
         for base in _BASES:
-            # base**pos by repeated squaring on uint64 (wraps modulo 2**64 by design).
-            power = np.ones(n, dtype=np.uint64)
-            b = np.full(n, base, dtype=np.uint64)
-            p = pos.copy()
-            while p.any():
-                odd = (p & np.uint64(1)).astype(bool)
-                power[odd] *= b[odd]
-                b *= b
-                p >>= np.uint64(1)
-            hashes.append(np.add.reduceat(sym * power, o.first))
+            # base**k for every position k a case has, wrapping modulo 2**64 by design;
+            # one table of the longest case's length, then one gather per event.
+            powers = np.full(int(lengths.max()), base, dtype=np.uint64)
+            powers[0] = 1
+            powers = np.cumprod(powers, dtype=np.uint64)
+            hashes.append(np.add.reduceat(sym * powers[pos], o.first))
         length = (o.last - o.first + 1).astype(np.uint64)
         key: np.ndarray = hashes[0] ^ ((hashes[1] << np.uint64(17)) | (hashes[1] >> np.uint64(47)))
         key ^= length * np.uint64(0xFF51AFD7ED558CCD)
