@@ -1,0 +1,229 @@
+"""`taskloom demo`: the whole pipeline on embedded defaults, then the collector.
+
+1. a study ``ehr-demo`` in the store (embedded SQLite unless ``--db``);
+2. the synthetic EHR documentation study generated with that study's key (so patient
+   tokens in window titles are the ones an enrolled agent would make);
+3. one enrolled device per clinician, its UI events ingested batch by batch through the
+   same validation and store code as ``POST /api/v1/events`` (ground truth never stored);
+4. the EHR audit log imported as the study's system log;
+5. task discovery on the stored UI events (scored against the generator's truth), and the
+   process map of the system log written as SVG;
+6. an admin token if there is none yet, then ``taskloom serve``.
+
+Running it again finds the loaded study and goes straight to serving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from server.cli.base import CliError, default_db_url
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from collector.store import Store
+
+STUDY = "ehr-demo"
+BATCH = 500
+NOTICE = ("Demo study: synthetic clinicians' EHR documentation work. No real person or "
+          "patient is involved.")
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def default_demo_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("taskloom", appauthor=False)) / "demo"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "demo", help="load the synthetic EHR study into the store, mine it, and serve",
+        description="Generate the synthetic EHR documentation study, ingest its UI events "
+                    "as enrolled devices, import its system log, discover tasks, draw the "
+                    "process map, then run the collector. Idempotent: a loaded study is kept.")
+    p.add_argument("--db", default=default_db_url(), metavar="URL",
+                   help="database (default: $TASKLOOM_DB, else the embedded SQLite file)")
+    p.add_argument("--dir", type=Path, default=None,
+                   help="where the generated files, the task table and the map go "
+                        "(default: the user data directory's taskloom/demo)")
+    p.add_argument("--clinicians", type=int, default=4, help="clinicians (default 4)")
+    p.add_argument("--days", type=int, default=5, help="days simulated (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--no-serve", action="store_true", help="load and mine, then exit")
+    p.add_argument("--host", default=None, help="address for serve (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port for serve (default 8765)")
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from collector.store import NotFound
+    from server.cli.collector_cmds import _open
+
+    if args.clinicians < 1 or args.days < 1:
+        raise CliError("--clinicians and --days must be at least 1")
+    out_dir: Path = args.dir or default_demo_dir()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"--dir {out_dir}: cannot create it ({exc.strerror}); choose another folder") from None
+    store = _open(args)
+    try:
+        _say(f"taskloom demo: database {store.url}; files in {out_dir}")
+        try:
+            study = store.get_study(STUDY)
+            loaded = store.count_ui_events(study["id"])
+        except NotFound:
+            study, loaded = store.create_study(STUDY, {"notice": NOTICE}, NOTICE), 0
+            _say(f"[1/6] created study {STUDY!r}")
+        if loaded:
+            _say(f"study {STUDY!r} is already loaded ({loaded} UI events); "
+                 "skipping generation (use another --db to start afresh)")
+        else:
+            load_study(store, study, out_dir, args.clinicians, args.days, args.seed)
+        if loaded and (out_dir / "tasks.csv").exists() and (out_dir / "process_map.svg").exists():
+            _say(f"[5/6] tasks and process map from the earlier run: {out_dir / 'tasks.csv'}, "
+                 f"{out_dir / 'process_map.svg'}")
+        else:
+            mine(store, study, out_dir)
+        token_file = out_dir / "admin_token"
+        if not store.has_admin_tokens():
+            token = store.create_admin_token(label="demo", actor="demo")
+            fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(token + "\n")
+            _say(f"admin token (also in {token_file}, mode 0600): {token}")
+        elif token_file.exists():
+            _say(f"admin token: see {token_file}")
+    finally:
+        store.close()
+    if args.no_serve:
+        return 0
+    from server.cli.collector_cmds import cmd_serve
+
+    _say("[6/6] starting the collector (Ctrl+C stops it)")
+    return cmd_serve(argparse.Namespace(db=args.db, host=args.host, port=args.port, access_log=False))
+
+
+def load_study(store: Store, study: dict[str, Any], out_dir: Path, clinicians: int, days: int,
+               seed: int) -> None:
+    """Generate the study with the store's key, ingest its UI events, import its system log."""
+    import pandas as pd
+
+    from collector.api import import_frame
+    from collector.synth import Study, generate_study
+    from mining.io import read_log
+
+    t0 = time.monotonic()
+    gen = generate_study(Study(clinicians=clinicians, days=days, seed=seed,
+                               study_key=store.study_key(study["id"])), out_dir)
+    _say(f"[2/6] generated {gen.events} UI events and {gen.cases} cases in "
+         f"{time.monotonic() - t0:.1f} s ({gen.ui_events.name}, {gen.system_csv.name})")
+
+    ui = pd.read_csv(gen.ui_events, dtype=str, keep_default_na=False)
+    devices = sorted(ui["device_id"].unique())
+    enrol = store.create_enrollment_token(study["id"], uses=len(devices), expires_s=3600)
+    accepted = rejected = 0
+    t0 = time.monotonic()
+    for n, synthetic in enumerate(devices, 1):
+        device = store.enroll(enrol["token"], hostname=f"demo-{synthetic}")
+        events = ui[ui["device_id"] == synthetic]
+        a, r = ingest_device(store, device["device_id"], study["id"], events)
+        accepted, rejected = accepted + a, rejected + r
+        _say(f"[3/6] device {n}/{len(devices)} ({synthetic}): {a} events stored"
+             + (f", {r} rejected" if r else ""))
+    _say(f"[3/6] ingested {accepted} UI events in {time.monotonic() - t0:.1f} s"
+         + (f" ({rejected} rejected, see the quarantine)" if rejected else ""))
+
+    system = read_log(gen.system_csv)
+    res = import_frame(store, study["id"], gen.system_csv.name, {}, system, False, "", "demo")
+    _say(f"[4/6] imported the EHR audit log: {res['row_count']} events")
+
+
+def _wire_events(events: pd.DataFrame, device_id: str) -> list[dict[str, Any]]:
+    from agent.protocol import EVENT_FIELDS
+
+    out = []
+    for row in events[list(EVENT_FIELDS)].to_dict("records"):
+        ev: dict[str, Any] = {k: (v if v != "" else None) for k, v in row.items()}
+        ev["device_id"] = device_id
+        ev["seq"] = int(ev["seq"])
+        for k in ("x", "y"):
+            ev[k] = int(float(ev[k])) if ev[k] is not None else None
+        ev["attrs"] = json.loads(ev["attrs"]) if ev["attrs"] else {}
+        out.append({k: v for k, v in ev.items() if v is not None})
+    return out
+
+
+def ingest_device(store: Store, device_id: str, study_id: int, events: pd.DataFrame) -> tuple[int, int]:
+    """Send one device's events in batches through the ingest path; (accepted, rejected)."""
+    from collector.ingest import validate_batch
+    from collector.store import Device, now_ms
+
+    device = Device(id=device_id, study_id=study_id)
+    wire = _wire_events(events, device_id)
+    accepted = rejected = 0
+    for i in range(0, len(wire), BATCH):
+        batch = validate_batch(wire[i:i + BATCH], device_id, study_id, now_ms())
+        result = store.ingest(device, batch)
+        accepted += len(result.accepted)
+        rejected += len(result.rejected)
+    return accepted, rejected
+
+
+def mine(store: Store, study: dict[str, Any], out_dir: Path) -> None:
+    """Discover tasks on the stored UI events and draw the system log's process map."""
+    import pandas as pd
+
+    from collector.tasks.discover import discover
+    from collector.tasks.evaluate import evaluate
+    from collector.tasks.events import from_wire
+    from mining.abstraction import abstract_dfg
+    from mining.dfg import discover_dfg
+    from mining.render import render_svg
+    from server.cli.map_cmd import write_atomically
+
+    t0 = time.monotonic()
+    ui = store.ui_events_frame(study["id"])
+    ui["attrs"] = ui["attrs"].map(lambda a: json.dumps(a) if isinstance(a, dict) else a)
+    res = discover(from_wire(ui), model_path=out_dir / "task_model.json",
+                   labels_path=out_dir / "task_labels.json")
+    ui["task_type"], ui["task_instance"] = res.task_type, res.task_instance
+    tasks_csv = out_dir / "tasks.csv"
+    ui.to_csv(tasks_csv, index=False)
+    n_types = len(set(res.task_type.tolist()) - {"idle"})
+    _say(f"[5/6] task discovery: {len(ui)} events → {res.segments.shape[0]} task instances, "
+         f"{n_types} task types in {time.monotonic() - t0:.1f} s; wrote {tasks_csv}")
+    truth_file = out_dir / "ui_events.csv"
+    if truth_file.exists():
+        truth = pd.read_csv(truth_file, usecols=["event_id", "truth_task_type", "truth_task_instance"],
+                            dtype=str, keep_default_na=False)
+        scored = ui[["event_id", "user", "ts", "task_type", "task_instance"]].merge(truth, on="event_id")
+        if len(scored):
+            s = evaluate(scored, "truth_task_instance", "truth_task_type", "user", "ts")
+            ari = "n/a" if s.ari is None or math.isnan(s.ari) else f"{s.ari:.3f}"
+            _say(f"[5/6] against the generator's ground truth: task-type ARI {ari}, "
+                 f"boundary F1 {s.boundary_f1:.3f} ({len(scored)} events)")
+    for name, label in sorted(res.labels.items()):
+        _say(f"        {name}: {label}")
+
+    system = store.system_events_frame(study["id"])
+    if len(system):
+        dfg = discover_dfg(system)
+        svg = render_svg(abstract_dfg(dfg, 100.0, 100.0), overlay="frequency")
+        map_path = out_dir / "process_map.svg"
+        write_atomically(map_path, svg)
+        _say(f"[5/6] process map of the EHR audit log ({len(dfg.nodes)} activities, "
+             f"{len(dfg.edges)} arcs): {map_path}")
