@@ -195,6 +195,16 @@ class IngestResult:
     rejected: list[dict[str, Any]]
 
 
+@dataclass(slots=True)
+class _IngestJob:
+    """One caller's batch waiting for a group commit, and its outcome."""
+
+    device: Device
+    batch: ValidatedBatch
+    done: bool = False
+    error: BaseException | None = None
+
+
 def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
@@ -238,6 +248,10 @@ class Store:
         self._insert_events_sql = (
             f"INSERT INTO ui_events ({cols}) VALUES ({', '.join([mark] * len(ROW_COLUMNS))}) "
             "ON CONFLICT (event_id) DO NOTHING")
+        # Group commit: concurrent ingest calls share one transaction (see `ingest`).
+        self._group = threading.Condition()
+        self._group_pending: list[_IngestJob] = []
+        self._group_leading = False
 
     # ---- lifecycle
 
@@ -558,22 +572,79 @@ class Store:
     # ---- ingest (the hot path)
 
     def ingest(self, device: Device, batch: ValidatedBatch) -> IngestResult:
-        """Store a validated batch in ONE transaction; return only after the commit.
+        """Store a validated batch; return only after the transaction holding it committed.
 
         Re-sent events (same event_id) are skipped by ON CONFLICT DO NOTHING and still
         acknowledged; rejected events go to the quarantine in the same transaction.
+
+        Group commit: batches that arrive while another thread is committing wait, and the
+        next of them to run commits all the waiting batches in one transaction (one fsync
+        instead of one per batch). Each caller still returns only after its own batch
+        committed; if the shared transaction fails, its batches are retried one by one so
+        one bad batch cannot fail the others.
         """
-        now = now_ms()
-        with self._write() as conn:
-            if batch.rows:
-                conn.exec_driver_sql(self._insert_events_sql, batch.rows)
-            if batch.rejected:
-                conn.execute(t.quarantine.insert(), [
-                    self._quarantine_row(device, r, now) for r in batch.rejected])
-            conn.execute(t.devices.update().where(t.devices.c.id == device.id)
-                         .values(last_seen=now))
+        job = _IngestJob(device, batch)
+        cond = self._group
+        with cond:
+            self._group_pending.append(job)
+            while not job.done and self._group_leading:
+                cond.wait()
+            if not job.done:
+                self._group_leading = True
+                jobs, self._group_pending = self._group_pending, []
+        if not job.done:
+            try:
+                self._commit_jobs(jobs)
+            finally:
+                with cond:
+                    self._group_leading = False
+                    cond.notify_all()
+        if job.error is not None:
+            raise job.error
         return IngestResult(accepted=batch.accepted,
                             rejected=[r.to_wire() for r in batch.rejected])
+
+    def _commit_jobs(self, jobs: list[_IngestJob]) -> None:
+        """Commit ``jobs`` in one transaction, or one by one when that fails; mark each done.
+
+        A job whose commit is not known to have happened gets an error, so its caller
+        answers with an error and the agent sends the batch again (idempotent).
+        """
+        try:
+            try:
+                self._write_jobs(jobs)
+            except Exception as exc:
+                if len(jobs) == 1:
+                    jobs[0].error = exc
+                else:
+                    log.warning("group commit of %d batches failed (%s); committing them one by one",
+                                len(jobs), exc)
+                    for one in jobs:
+                        try:
+                            self._write_jobs([one])
+                        except Exception as single:
+                            one.error = single
+        except BaseException as exc:
+            for job in jobs:
+                job.error = job.error or exc
+            raise
+        finally:
+            for job in jobs:
+                job.done = True
+
+    def _write_jobs(self, jobs: list[_IngestJob]) -> None:
+        now = now_ms()
+        with self._write() as conn:
+            rows = [row for job in jobs for row in job.batch.rows]
+            if rows:
+                conn.exec_driver_sql(self._insert_events_sql, rows)
+            rejected = [self._quarantine_row(job.device, r, now)
+                        for job in jobs for r in job.batch.rejected]
+            if rejected:
+                conn.execute(t.quarantine.insert(), rejected)
+            for device_id in dict.fromkeys(job.device.id for job in jobs):
+                conn.execute(t.devices.update().where(t.devices.c.id == device_id)
+                             .values(last_seen=now))
 
     @staticmethod
     def _quarantine_row(device: Device | None, r: Rejected, now: int) -> dict[str, Any]:
