@@ -4,7 +4,8 @@ Routines in the style of published task-mining logs: copying rows from Excel int
 form, filling a web form, and looking invoices up on the web and recording them in Excel.
 Instances follow each other with pauses that overlap the pauses inside them; some are
 interrupted by a whole instance of another routine and then resumed; fields come in
-varying order, steps are optional, and routines share the web app, buttons and fields.
+varying order, steps are optional, and routines share the web app, buttons and fields;
+two routines often open with the same steps (the CRM home page and its menu).
 Ground truth: ``Task`` (routine) and ``idx`` (instance), which discovery never reads.
 """
 
@@ -21,6 +22,15 @@ from collector.uilogs.actionlogger import ACTION_LOGGER_COLUMNS
 FORM_URL = "https://crm.example.org/customers/new"
 ORDER_URL = "https://crm.example.org/orders/edit"
 SEARCH_URL = "https://billing.example.org/invoices/search"
+HOME_URL = "https://crm.example.org/home"
+
+
+def _portal(rng: np.random.Generator, steps: list[tuple[str, str, dict[str, object]]], menu: str,
+            share: float) -> None:
+    """Sometimes a routine opens on the CRM home page first: an opening step routines share."""
+    if rng.random() < share:
+        steps.append(("Chrome", "link", {"url": HOME_URL}))
+        steps.append(("Chrome", "clickLink", {"url": HOME_URL, "target.name": menu}))
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ class RoutineStudy:
     users: int = 1
     seed: int = 0
     interleave: float = 0.2
+    shared_opening: float = 0.35  # share of instances that open on the shared CRM home page
 
 
 def _ev(rows: list[dict[str, object]], t: float, user: str, app: str, etype: str, task: str,
@@ -41,8 +52,9 @@ def _ev(rows: list[dict[str, object]], t: float, user: str, app: str, etype: str
     rows.append(row)
 
 
-def _excel_to_web(rng: np.random.Generator) -> list[tuple[str, str, dict[str, object]]]:
+def _excel_to_web(rng: np.random.Generator, share: float) -> list[tuple[str, str, dict[str, object]]]:
     steps: list[tuple[str, str, dict[str, object]]] = []
+    _portal(rng, steps, "Customers", share)
     if rng.random() < 0.85:
         steps.append(("Excel", "openWorkbook", {"target.workbookName": "customers.xlsx",
                                                 "target.sheetName": "Sheet1"}))
@@ -58,8 +70,10 @@ def _excel_to_web(rng: np.random.Generator) -> list[tuple[str, str, dict[str, ob
     return steps
 
 
-def _web_form(rng: np.random.Generator) -> list[tuple[str, str, dict[str, object]]]:
-    steps: list[tuple[str, str, dict[str, object]]] = [("Chrome", "link", {"url": ORDER_URL})]
+def _web_form(rng: np.random.Generator, share: float) -> list[tuple[str, str, dict[str, object]]]:
+    steps: list[tuple[str, str, dict[str, object]]] = []
+    _portal(rng, steps, "Orders", share)
+    steps.append(("Chrome", "link", {"url": ORDER_URL}))
     fields = ["orderId", "quantity", "email", "deliveryDate", "notes"]
     rng.shuffle(fields)
     for f in fields[: int(rng.integers(3, 6))]:
@@ -72,7 +86,7 @@ def _web_form(rng: np.random.Generator) -> list[tuple[str, str, dict[str, object
     return steps
 
 
-def _invoice_lookup(rng: np.random.Generator) -> list[tuple[str, str, dict[str, object]]]:
+def _invoice_lookup(rng: np.random.Generator, share: float) -> list[tuple[str, str, dict[str, object]]]:
     steps: list[tuple[str, str, dict[str, object]]] = [
         ("Chrome", "link", {"url": SEARCH_URL}),
         ("Chrome", "changeField", {"url": SEARCH_URL, "target.name": "invoiceNo", "target.value": "INV-1"}),
@@ -104,7 +118,7 @@ def routine_log(study: RoutineStudy) -> pd.DataFrame:
         done = 0
         while done < per_user:
             name = str(rng.choice(names))
-            steps = ROUTINES[name](rng)
+            steps = ROUTINES[name](rng, study.shared_opening)
             idx += 1
             cut = int(rng.integers(2, len(steps))) if rng.random() < study.interleave and len(steps) > 3 else -1
             for i, (app, etype, kw) in enumerate(steps):
@@ -113,7 +127,7 @@ def routine_log(study: RoutineStudy) -> pd.DataFrame:
                     other = str(rng.choice([n for n in names if n != name]))
                     idx += 1
                     t += float(rng.lognormal(np.log(4.0), 0.6))
-                    for app2, etype2, kw2 in ROUTINES[other](rng):
+                    for app2, etype2, kw2 in ROUTINES[other](rng, study.shared_opening):
                         t += float(rng.lognormal(np.log(2.5), 0.7))
                         _ev(rows, t, user, app2, etype2, other, idx, **kw2)
                     done += 1

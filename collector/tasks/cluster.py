@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ class ClusterParams:
     seed: int = 0
     match_distance: float = 0.9  # saved and new centroids further apart than this do not match
     merge_similarity: float = 0.85  # types whose term centroids are this cosine-similar are one type
+    start_overlap: float = 0.9  # types whose instances start alike this much are one type (>1: off)
+    start_min_similarity: float = 0.5  # ... if their term centroids are also this cosine-similar
 
 
 def _kmeans(k: int, seed: int, n: int) -> Any:
@@ -76,6 +79,30 @@ def choose_k(x: np.ndarray, params: ClusterParams) -> tuple[int, dict[int, float
     return best, scores
 
 
+def _union(labels: np.ndarray, k: int, pairs: list[tuple[int, int]]) -> np.ndarray:
+    """Labels after joining the clusters of each pair (union-find), renumbered 0..k'-1."""
+    parent = list(range(k))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in pairs:
+        parent[root(i)] = root(j)
+    roots = np.array([root(i) for i in range(k)])
+    _, new = np.unique(roots, return_inverse=True)
+    return np.asarray(new[labels], dtype=np.int64)
+
+
+def _centroids(x: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+    k = int(labels.max()) + 1 if len(labels) else 0
+    onehot = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(k, len(labels)))
+    sums = np.asarray((onehot @ x).todense())
+    return sums / np.maximum(np.bincount(labels, minlength=k), 1)[:, None]
+
+
 def merge_similar(x: sp.csr_matrix, labels: np.ndarray, centroids: np.ndarray, n_terms: int,
                   threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """Merge clusters whose term centroids (the first ``n_terms`` columns) are near-identical.
@@ -86,27 +113,46 @@ def merge_similar(x: sp.csr_matrix, labels: np.ndarray, centroids: np.ndarray, n
     terms = centroids[:, :n_terms]
     norm = terms / np.maximum(np.linalg.norm(terms, axis=1, keepdims=True), 1e-12)
     sim = norm @ norm.T
-    parent = list(range(len(terms)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, j in zip(*np.nonzero(np.triu(sim, 1) >= threshold), strict=True):
-        parent[root(int(i))] = root(int(j))
-    roots = np.array([root(i) for i in range(len(terms))])
-    _, new = np.unique(roots, return_inverse=True)
-    merged = new[labels].astype(np.int64)
-    k = int(merged.max()) + 1
-    cents = np.vstack([np.asarray(x[merged == c].mean(axis=0)).ravel() for c in range(k)])
-    return merged, cents
+    pairs = [(int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(sim, 1) >= threshold), strict=True)]
+    merged = _union(labels, len(terms), pairs)
+    return merged, _centroids(x, merged)
 
 
-def fit_types(x: sp.csr_matrix, params: ClusterParams,
-              n_terms: int = 0) -> tuple[np.ndarray, np.ndarray, dict[int, float]]:
-    """Cluster rows of ``x``: (labels 0..k-1, centroids k×d dense, silhouette by k)."""
+def merge_same_start(x: sp.csr_matrix, labels: np.ndarray, first: np.ndarray, threshold: float,
+                     n_terms: int = 0, min_similarity: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Merge clusters whose instances begin with the same steps in the same proportions.
+
+    A routine is recognised by how it begins (Leno et al. segment routines by their start
+    events); clusters that differ only after an identical start are variants of one
+    routine (optional steps, another branch), not different tasks. Overlap of two
+    clusters' start-step distributions is the sum of the element-wise minimum. The term
+    centroids must also be at least ``min_similarity`` cosine-similar, so that routines
+    that merely share an opening step (a log-in page) stay apart.
+    """
+    k = int(labels.max()) + 1
+    codes, _ = pd.factorize(first)
+    dist = np.zeros((k, int(codes.max()) + 1))
+    np.add.at(dist, (labels, codes), 1.0)
+    dist /= np.maximum(dist.sum(axis=1, keepdims=True), 1.0)
+    overlap = np.minimum(dist[:, None, :], dist[None, :, :]).sum(axis=2)
+    if n_terms:
+        terms = _centroids(x, labels)[:, :n_terms]
+        norm = terms / np.maximum(np.linalg.norm(terms, axis=1, keepdims=True), 1e-12)
+        overlap = np.where(norm @ norm.T >= min_similarity, overlap, 0.0)
+    pairs = [(int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(overlap, 1) >= threshold), strict=True)]
+    if not pairs:
+        return labels, _centroids(x, labels)
+    merged = _union(labels, k, pairs)
+    return merged, _centroids(x, merged)
+
+
+def fit_types(x: sp.csr_matrix, params: ClusterParams, n_terms: int = 0,
+              first: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, dict[int, float]]:
+    """Cluster rows of ``x``: (labels 0..k-1, centroids k×d dense, silhouette by k).
+
+    ``first`` (a code per row of the step each instance begins with) enables the merge of
+    clusters that start alike (see ``merge_same_start``).
+    """
     n = x.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((0, x.shape[1])), {}
@@ -116,10 +162,13 @@ def fit_types(x: sp.csr_matrix, params: ClusterParams,
         labels = np.zeros(n, dtype=np.int64)
     else:
         labels = _kmeans(k, params.seed, n).fit_predict(z).astype(np.int64)
-    centroids = np.vstack([np.asarray(x[labels == c].mean(axis=0)).ravel() for c in range(k)])
+    centroids = _centroids(x, labels)
     if k > 1 and n_terms:
         labels, centroids = merge_similar(x, labels, centroids, n_terms, params.merge_similarity)
-        k = centroids.shape[0]
+    if centroids.shape[0] > 1 and first is not None and params.start_overlap <= 1.0:
+        labels, centroids = merge_same_start(x, labels, first, params.start_overlap, n_terms,
+                                             params.start_min_similarity)
+    k = centroids.shape[0]
     log.info("task types: k=%d (silhouette by k: %s)", k, {k_: round(v, 3) for k_, v in scores.items()})
     return labels, centroids, scores
 

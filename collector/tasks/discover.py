@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from collector.tasks.cluster import ClusterParams, TypeModel, fit_types, stable_ids
-from collector.tasks.features import SegmentTable, feature_matrix, segment_table
+from collector.tasks.events import IDLE_KINDS
+from collector.tasks.features import DENSE_NAMES, SegmentTable, feature_matrix, segment_table
 from collector.tasks.labels import IDLE_TYPE, generate_labels, load_labels, merge_labels
-from collector.tasks.segment import SegmentParams, segment
+from collector.tasks.refine import RefineParams, specific_votes, split_runs, split_tails
+from collector.tasks.segment import SegmentParams, segment, symbols
 
 log = logging.getLogger(__name__)
 
@@ -34,36 +36,81 @@ class Discovery:
 
 def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
              cluster_params: ClusterParams | None = None, model_path: Path | None = None,
-             labels_path: Path | None = None) -> Discovery:
+             labels_path: Path | None = None, refine_params: RefineParams | None = None) -> Discovery:
     """Find task instances and types in a task-mining event frame (see ``events.from_wire``)."""
     cp = cluster_params or ClusterParams()
     seg = segment(ev, seg_params)
     st: SegmentTable = segment_table(ev, seg)
-    table = st.table.copy()
+    table = st.table
     work = ~table["idle"].to_numpy()
-    types = np.full(len(table), IDLE_TYPE, dtype=object)
+    type_code = np.full(len(table), -1, dtype=np.int64)
+    ids: list[str] = []
     labels: dict[str, str] = {}
     scores: dict[int, float] = {}
     if work.any():
         x, names = feature_matrix(SegmentTable(table[work], st.docs[work]))
-        from collector.tasks.features import DENSE_NAMES
-
-        lab, centroids, scores = fit_types(x, cp, n_terms=len(names) - len(DENSE_NAMES))
+        n_terms = len(names) - len(DENSE_NAMES)
+        firsts = first_symbols(ev, seg)[work]
+        lab, centroids, scores = fit_types(x, cp, n_terms=n_terms, first=firsts)
+        type_code[work] = lab
+        if refine_params is None or refine_params.min_share <= 1.0:
+            seg, type_code = _refine(ev, seg, type_code, refine_params or RefineParams())
+            st = segment_table(ev, seg)
+            table = st.table
         model = TypeModel.load(model_path)
         ids = stable_ids(centroids, names, model, cp)
         if model_path is not None:
             model.save(model_path)
-        types[work] = np.asarray(ids, dtype=object)[lab]
         labels = generate_labels(centroids, names, ids)
     labels = merge_labels(load_labels(labels_path), labels)
     if labels_path is not None:
         import json
 
         labels_path.write_text(json.dumps(labels, indent=1, sort_keys=True))
-    table["task_type"] = types
+    table = table.copy()
+    id_arr = np.asarray([*ids, IDLE_TYPE], dtype=object)
+    table["task_type"] = id_arr[np.where(type_code >= 0, type_code, len(ids))]
     users = table["user"].astype(str).to_numpy()
     table["task_instance"] = [f"{u or 'user'}:{i}" for u, i in zip(users, table.index, strict=True)]
     inst_by_seg = table["task_instance"].to_numpy()
     type_by_seg = table["task_type"].to_numpy()
     pos = np.searchsorted(table.index.to_numpy(), seg)
     return Discovery(type_by_seg[pos].astype(str), inst_by_seg[pos].astype(str), table, labels, scores)
+
+
+def _stream_order(ev: pd.DataFrame) -> np.ndarray:
+    n = len(ev)
+    return np.lexsort((np.arange(n), ev["ts"].to_numpy(), ev["user"].to_numpy().astype(str)))
+
+
+def first_symbols(ev: pd.DataFrame, seg: np.ndarray) -> np.ndarray:
+    """Per segment id (0..m-1), a code of the step it begins with."""
+    order = _stream_order(ev)
+    codes, _ = pd.factorize(symbols(ev.iloc[order]))
+    s = seg[order]
+    first = np.r_[True, s[1:] != s[:-1]]
+    out = np.full(int(seg.max()) + 1 if len(seg) else 0, -1, dtype=np.int64)
+    out[s[first]] = codes[first]
+    return out
+
+
+def _refine(ev: pd.DataFrame, seg: np.ndarray, type_code: np.ndarray,
+            params: RefineParams) -> tuple[np.ndarray, np.ndarray]:
+    """Split foreign tails (see ``refine``): new segment ids aligned with ``ev`` rows, types per segment."""
+    order = _stream_order(ev)
+    s = seg[order]
+    sym, _ = pd.factorize(symbols(ev.iloc[order]))
+    t = type_code[s]
+    work = (t >= 0) & ~np.isin(ev["kind"].to_numpy()[order].astype(str), IDLE_KINDS)
+    split = split_runs if params.mode == "runs" else split_tails
+    new_s, new_t = s, t
+    for _ in range(params.rounds):
+        # Votes from the latest event types: each round cleans the step statistics further.
+        vote = specific_votes(sym, new_t, work, params)
+        new_s, new_t = split(s, t, vote)
+    out = np.empty(len(seg), dtype=np.int64)
+    out[order] = new_s
+    first = np.r_[True, new_s[1:] != new_s[:-1]] if len(new_s) else np.zeros(0, dtype=bool)
+    seg_type = np.full(int(new_s.max()) + 1 if len(new_s) else 0, -1, dtype=np.int64)
+    seg_type[new_s[first]] = new_t[first]
+    return out, seg_type

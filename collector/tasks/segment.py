@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from collector.tasks.events import IDLE_KINDS
+from collector.tasks.stepgroups import group_cuts, step_groups
 
 #: Identifier tokens the agent writes into titles (``NHS#3f9a1c2e``, ``U#…``).
 TOKEN_RE = r"\b[A-Z]{1,5}#[0-9a-f]{6,16}\b"
@@ -36,7 +37,9 @@ class SegmentParams:
     start_min_count: int = 5       # ... and it occurs at least this often
     gap_z: float = 0.8             # fallback: mean log-pause before it this many SDs above typical
     sparse_hard_share: float = 0.01  # fallback used when hard cuts are rarer than this
-    app_title_change: bool = True  # without context: a new page/workbook in the same app cuts
+    start_needs_pause: bool = True  # pause-learnt start symbols cut only after a typical pause
+    step_groups: bool = True       # without context: a change of step group cuts (see stepgroups)
+    app_title_change: bool = False  # without context: a new page/workbook in the same app cuts
 
 
 def per_unique(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -108,7 +111,15 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
             np.bincount(codes[valid], minlength=len(uniq)), 1)
         start = (counts >= p.start_min_count) & ((mean_lg - mu) / sd >= p.gap_z)
     soft = start[codes] & work & start_ok
+    paused = work & ~new_user
+    if hard_share < p.sparse_hard_share and p.start_needs_pause and paused.any():
+        # Start symbols learnt from pauses cut only where the pause is at least typical.
+        soft &= gap_s >= np.median(gap_s[paused])
     cuts = hard | soft
+    if not p.use_context and p.step_groups:
+        # No identifiers to show the work context: a change of step group is one.
+        groups = np.where(work, step_groups(codes, ~new_user)[codes], -1)
+        cuts = cuts | (group_cuts(groups, ~new_user, gap_s, cuts) & work)
     if not p.use_context and p.app_title_change:
         # Without identifiers: moving to another page/workbook *within the same app* starts a
         # task, unless the previous event already started one (e.g. open workbook, then page).

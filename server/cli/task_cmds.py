@@ -33,7 +33,9 @@ def register(sub: Any) -> None:
     t = sub.add_parser("tasks", help="task mining: discover, evaluate, report")
     tsub = t.add_subparsers(dest="tasks_command", metavar="SUBCOMMAND")
     d = tsub.add_parser("discover", help="segment UI events into task instances and cluster them into types")
-    d.add_argument("file", type=Path, help="UI events: taskloom CSV/Parquet, Action Logger CSV or XES")
+    d.add_argument("file", type=Path, nargs="+",
+                   help="UI events: taskloom CSV/Parquet, Action Logger CSV or XES; several files are "
+                        "read as one stream and an input_file column says where each row came from")
     d.add_argument("--format", choices=FORMATS, default="taskloom", help="input format")
     d.add_argument("-o", "--out", required=True, type=Path, help="output CSV (input rows + task_type, task_instance)")
     d.add_argument("--model", type=Path, default=None,
@@ -48,14 +50,16 @@ def register(sub: Any) -> None:
 
     e = tsub.add_parser("evaluate", help="score a discover output against ground-truth columns")
     e.add_argument("file", type=Path, help="CSV written by `taskloom tasks discover`")
-    e.add_argument("--truth-type", default=None, help="column with the true task type")
-    e.add_argument("--truth-instance", required=True, help="column with the true task instance")
+    e.add_argument("--truth-type", nargs="+", default=None,
+                   help="column(s) with the true task type (several: their combination)")
+    e.add_argument("--truth-instance", nargs="+", required=True,
+                   help="column(s) with the true task instance (several: their combination, e.g. input_file idx)")
     e.add_argument("--user-col", default=None, help="user column (default: user/userID/org:resource if present)")
     e.add_argument("--ts-col", default=None, help="time column (default: ts/timeStamp/time:timestamp)")
     e.set_defaults(func=cmd_evaluate)
 
     r = tsub.add_parser("report", help="per task type table and automation candidates")
-    r.add_argument("file", type=Path, help="CSV written by `taskloom tasks discover` (taskloom or actionlogger input)")
+    r.add_argument("file", type=Path, help="CSV written by `taskloom tasks discover` from taskloom or Action Logger input")
     r.add_argument("--format", choices=("taskloom", "actionlogger"), default="taskloom")
     r.add_argument("--labels", type=Path, default=None, help="labels file written by discover")
     r.add_argument("--top", type=int, default=10, help="automation candidates shown")
@@ -115,12 +119,25 @@ def _load(path: Path, fmt: str) -> tuple[Any, Any]:
     return rows, from_wire(rows[[c for c in WIRE_READ if c in rows.columns]])
 
 
+def _load_many(paths: list[Path], fmt: str) -> tuple[Any, Any]:
+    """One stream from several files: rows concatenated (with ``input_file``), frames too."""
+    import pandas as pd
+
+    if len(paths) == 1:
+        return _load(paths[0], fmt)
+    loaded = [_load(p, fmt) for p in paths]
+    rows = pd.concat([r.assign(input_file=p.name) for (r, _), p in zip(loaded, paths, strict=True)],
+                     ignore_index=True)
+    ev = pd.concat([e for _, e in loaded], ignore_index=True)
+    return rows, ev
+
+
 def cmd_discover(args: argparse.Namespace) -> int:
     from collector.tasks.cluster import ClusterParams
     from collector.tasks.discover import discover
     from collector.tasks.segment import SegmentParams
 
-    rows, ev = _load(args.file, args.format)
+    rows, ev = _load_many(args.file, args.format)
     context = args.context == "on" or (args.context == "auto" and args.format == "taskloom")
     res = discover(ev, SegmentParams(idle_gap_s=args.idle_gap, use_context=context),
                    ClusterParams(seed=args.seed), args.model, args.labels)
@@ -150,12 +167,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     _need(args.file)
     df = pd.read_csv(args.file, dtype=str, keep_default_na=False, na_values=[""])
-    for col in (args.truth_instance, args.truth_type, "task_type", "task_instance"):
-        if col and col not in df.columns:
+    for col in [*args.truth_instance, *(args.truth_type or []), "task_type", "task_instance"]:
+        if col not in df.columns:
             raise CliError(f"{args.file}: column {col!r} not found; columns are {', '.join(df.columns)}")
+
+    def combined(cols: list[str]) -> str:
+        if len(cols) == 1:
+            return cols[0]
+        name = "+".join(cols)
+        df[name] = df[cols].fillna("").astype(str).agg("\x1f".join, axis=1)
+        return name
+
+    truth_instance = combined(args.truth_instance)
+    truth_type = combined(args.truth_type) if args.truth_type else None
     user = _pick(df.columns, args.user_col, ("user", "userID", "org:resource"))
     ts = _pick(df.columns, args.ts_col, ("ts", "timeStamp", "time:timestamp"))
-    s = evaluate(df, args.truth_instance, args.truth_type, user, ts)
+    s = evaluate(df, truth_instance, truth_type, user, ts)
     lines = [f"events              {s.events}"]
     if s.ari is not None:
         lines += [f"type ARI            {s.ari:.4f}", f"type NMI            {s.nmi:.4f}",
