@@ -29,6 +29,7 @@ class ClusterParams:
     k_min: int = 2
     k_max: int = 30
     sample: int = 2000
+    restarts: int = 4  # k-means restarts per k on the sample
     svd_dims: int = 48
     min_silhouette: float = 0.25
     seed: int = 0
@@ -38,10 +39,11 @@ class ClusterParams:
     start_min_similarity: float = 0.5  # ... if their term centroids are also this cosine-similar
 
 
-def _kmeans(k: int, seed: int, n: int) -> Any:
+def _kmeans(k: int, seed: int, n: int, init: np.ndarray | None = None) -> Any:
     from sklearn.cluster import MiniBatchKMeans
 
-    return MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3,
+    return MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=1 if init is not None else 3,
+                           init=init if init is not None else "k-means++",
                            batch_size=min(4096, max(256, n)), max_iter=100)
 
 
@@ -57,8 +59,14 @@ def reduce(x: sp.csr_matrix, params: ClusterParams) -> np.ndarray:
     return np.asarray(normalize(z))
 
 
-def choose_k(x: np.ndarray, params: ClusterParams) -> tuple[int, dict[int, float]]:
-    """Pick the number of types by silhouette over a k range on a sample of the rows."""
+def choose_k(x: np.ndarray, params: ClusterParams) -> tuple[int, dict[int, float], np.ndarray | None]:
+    """Pick the number of types by silhouette over a k range on a sample of the rows.
+
+    On the sample, full-batch k-means with several restarts (the sample is small, and a
+    poor local optimum at the right k would hide it); returns the best k's centres, which
+    seed the MiniBatchKMeans fit on all rows.
+    """
+    from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
     n = x.shape[0]
@@ -68,15 +76,18 @@ def choose_k(x: np.ndarray, params: ClusterParams) -> tuple[int, dict[int, float
     distinct = np.unique(np.round(xs, 6), axis=0).shape[0]
     k_hi = min(params.k_max, distinct - 1, xs.shape[0] - 1)
     scores: dict[int, float] = {}
+    centres: dict[int, np.ndarray] = {}
     for k in range(params.k_min, k_hi + 1):
-        labels = _kmeans(k, params.seed, xs.shape[0]).fit_predict(xs)
+        km = KMeans(n_clusters=k, n_init=params.restarts, random_state=params.seed).fit(xs)
+        labels = km.labels_
         if len(set(labels.tolist())) < 2:
             continue
         scores[k] = float(silhouette_score(xs, labels, metric="euclidean"))
+        centres[k] = km.cluster_centers_
     if not scores or max(scores.values()) < params.min_silhouette:
-        return 1, scores
+        return 1, scores, None
     best = max(scores, key=lambda k: (round(scores[k], 3), -k))
-    return best, scores
+    return best, scores, centres[best]
 
 
 def _union(labels: np.ndarray, k: int, pairs: list[tuple[int, int]]) -> np.ndarray:
@@ -157,11 +168,11 @@ def fit_types(x: sp.csr_matrix, params: ClusterParams, n_terms: int = 0,
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((0, x.shape[1])), {}
     z = reduce(x, params)
-    k, scores = choose_k(z, params) if n > 2 else (1, {})
+    k, scores, init = choose_k(z, params) if n > 2 else (1, {}, None)
     if k == 1:
         labels = np.zeros(n, dtype=np.int64)
     else:
-        labels = _kmeans(k, params.seed, n).fit_predict(z).astype(np.int64)
+        labels = _kmeans(k, params.seed, n, init).fit_predict(z).astype(np.int64)
     centroids = _centroids(x, labels)
     if k > 1 and n_terms:
         labels, centroids = merge_similar(x, labels, centroids, n_terms, params.merge_similarity)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from collector.tasks.cluster import ClusterParams, TypeModel, fit_types, stable_ids
-from collector.tasks.events import IDLE_KINDS
+from collector.tasks.events import IDLE_KINDS, stream_order
 from collector.tasks.features import DENSE_NAMES, SegmentTable, feature_matrix, segment_table
 from collector.tasks.labels import IDLE_TYPE, generate_labels, load_labels, merge_labels
 from collector.tasks.refine import RefineParams, specific_votes, split_runs, split_tails
@@ -79,14 +79,19 @@ def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
 
 
 def _stream_order(ev: pd.DataFrame) -> np.ndarray:
-    n = len(ev)
-    return np.lexsort((np.arange(n), ev["ts"].to_numpy(), ev["user"].to_numpy().astype(str)))
+    return stream_order(ev)
 
 
 def first_symbols(ev: pd.DataFrame, seg: np.ndarray) -> np.ndarray:
     """Per segment id (0..m-1), a code of the step it begins with."""
     order = _stream_order(ev)
-    codes, _ = pd.factorize(symbols(ev.iloc[order]))
+    e = ev.iloc[order]
+    # Where a URL is known it names the page better than the title (a site's pages have
+    # their topic in the title): "the same start" means the same kind, app, site/screen.
+    place = e["url"].astype("string").str.replace(r"^[a-z]+://", "", regex=True) \
+        .str.replace(r"/.*$", "", regex=True)
+    key = symbols(e.assign(title=place.fillna(e["title"].astype("string"))))
+    codes, _ = pd.factorize(key)
     s = seg[order]
     first = np.r_[True, s[1:] != s[:-1]]
     out = np.full(int(seg.max()) + 1 if len(seg) else 0, -1, dtype=np.int64)

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 #: Columns of the task-mining event frame (``ts`` in epoch ms, ``keys`` keys typed).
-FRAME_COLUMNS = ("user", "ts", "kind", "app", "title", "url", "element", "key_class", "keys",
+FRAME_COLUMNS = ("user", "ts", "seq", "kind", "app", "title", "url", "element", "key_class", "keys",
                  "letters", "digits")
-WIRE_READ = ("user", "ts", "kind", "app", "title", "url", "element", "key_class", "attrs")
+WIRE_READ = ("user", "ts", "seq", "kind", "app", "title", "url", "element", "key_class", "attrs")
 #: Kinds that mark the user away or the recorder starting/stopping, not work.
 IDLE_KINDS = ("idle_start", "idle_end", "capture_start", "capture_stop")
 
@@ -25,6 +25,13 @@ def to_ms(values: pd.Series) -> np.ndarray:
     return (stamps.astype("datetime64[ms, UTC]").astype("int64")).to_numpy(dtype=np.int64)
 
 
+def stream_order(ev: pd.DataFrame, first: np.ndarray | None = None) -> np.ndarray:
+    """Row positions in stream order: by ``first`` (default: user), time, sequence number, row."""
+    n = len(ev)
+    key = ev["user"].to_numpy().astype(str) if first is None else first
+    return np.lexsort((np.arange(n), ev["seq"].to_numpy(), ev["ts"].to_numpy(), key))
+
+
 def from_wire(df: pd.DataFrame) -> pd.DataFrame:
     """A frame of wire-format UI events (CSV/Parquet/store rows) → the task-mining frame."""
     n = len(df)
@@ -34,6 +41,10 @@ def from_wire(df: pd.DataFrame) -> pd.DataFrame:
             pd.NA, index=df.index, dtype="string")
     out["user"] = out["user"].fillna("")
     out["ts"] = to_ms(df["ts"]) if n else np.zeros(0, dtype=np.int64)
+    # The device's sequence number orders events of the same millisecond (an idle_start
+    # right after a click); without it, the order of the rows does.
+    seq = pd.to_numeric(df["seq"], errors="coerce") if "seq" in df.columns else pd.Series(np.nan, index=df.index)
+    out["seq"] = seq.fillna(pd.Series(np.arange(n, dtype=float), index=df.index)).to_numpy(dtype=np.int64)
     counts = {name: np.zeros(n, dtype=np.int64) for name in ("keys", "letter", "digit")}
     if "attrs" in df.columns and n:
         attrs = df["attrs"].astype("string")

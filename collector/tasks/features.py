@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from collector.tasks.events import IDLE_KINDS
+from collector.tasks.events import IDLE_KINDS, stream_order
 from collector.tasks.segment import _MASK_RE, per_unique
 
 SEP = "\x1f"
@@ -41,7 +41,7 @@ def _screen(ev: pd.DataFrame) -> pd.Series:
 
 def segment_table(ev: pd.DataFrame, seg: np.ndarray) -> SegmentTable:
     """Aggregate events by segment id (vectorised groupby; ``seg`` aligned with ``ev``)."""
-    order = np.lexsort((np.arange(len(ev)), ev["ts"].to_numpy(), seg))
+    order = stream_order(ev, seg)
     s = ev.iloc[order].reset_index(drop=True)
     sid = seg[order]
     kind = s["kind"].fillna("")

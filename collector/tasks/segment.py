@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from collector.tasks.events import IDLE_KINDS
+from collector.tasks.events import IDLE_KINDS, stream_order
 from collector.tasks.stepgroups import group_cuts, step_groups
 
 #: Identifier tokens the agent writes into titles (``NHS#3f9a1c2e``, ``U#…``).
@@ -71,7 +71,7 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
     n = len(ev)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((np.arange(n), ev["ts"].to_numpy(), ev["user"].to_numpy().astype(str)))
+    order = stream_order(ev)
     s = ev.iloc[order]
     user = s["user"].to_numpy().astype(str)
     ts = s["ts"].to_numpy(dtype=np.int64)

@@ -51,6 +51,7 @@ def read_actionlogger(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     ev = pd.DataFrame(index=rows.index)
     ev["user"] = get("userID").fillna("")
     ev["ts"] = to_ms(pd.Series(pd.to_datetime(rows["timeStamp"], utc=True, format="mixed")))
+    ev["seq"] = np.arange(len(rows), dtype=np.int64)  # file order breaks ties in time
     ev["kind"] = map_kind(get("eventType"))
     ev["app"] = get("targetApp")
     place = get("target.workbookName").fillna("") + " " + get("target.sheetName").fillna("")

@@ -34,6 +34,7 @@ def read_ui_xes(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     activity = get(ACTIVITY)
     kind = map_kind(activity)
     kind = kind.mask(activity.str.contains("insert|Value", regex=True).fillna(False), "typing")
+    ev["seq"] = np.arange(len(rows), dtype=np.int64)  # file order breaks ties in time
     ev["kind"] = kind
     ev["app"] = get("source")
     ev["title"] = get("FileName").fillna(get("Url"))

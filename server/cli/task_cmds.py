@@ -27,6 +27,8 @@ def register(sub: Any) -> None:
     g.add_argument("--style", choices=("ehr", "routines"), default="ehr",
                    help="ehr: the EHR study; routines: a research-style Action Logger log of "
                         "interleaved routines (Excel-to-web copying, web forms)")
+    g.add_argument("--shared-opening", type=float, default=0.35,
+                   help="routines style: share of instances that open on a page two routines share")
     g.add_argument("-o", "--out", required=True, type=Path, help="output directory")
     g.set_defaults(func=cmd_generate)
 
@@ -78,8 +80,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.style == "routines":
         from collector.synth.routines import RoutineStudy, write_routine_log
 
+        if not 0.0 <= args.shared_opening <= 1.0:
+            raise CliError("--shared-opening must be between 0 and 1")
         path = write_routine_log(RoutineStudy(instances=args.days * 100 * args.clinicians,
-                                              users=args.clinicians, seed=args.seed), args.out)
+                                              users=args.clinicians, seed=args.seed,
+                                              shared_opening=args.shared_opening), args.out)
         sys.stdout.write(f"wrote {path}\n")
         return 0
     from collector.synth import Study, generate_study
