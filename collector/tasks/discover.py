@@ -16,7 +16,13 @@ import pandas as pd
 from collector.tasks.cluster import ClusterParams, TypeModel, fit_types, stable_ids
 from collector.tasks.events import IDLE_KINDS, stream_order
 from collector.tasks.features import DENSE_NAMES, SegmentTable, feature_matrix, segment_table
-from collector.tasks.labels import IDLE_TYPE, generate_labels, load_labels, merge_labels
+from collector.tasks.labels import (
+    IDLE_TYPE,
+    distinctive_screens,
+    generate_labels,
+    load_labels,
+    merge_labels,
+)
 from collector.tasks.refine import RefineParams, specific_votes, split_runs, split_tails
 from collector.tasks.segment import SegmentParams, segment, symbols
 
@@ -61,7 +67,8 @@ def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
         ids = stable_ids(centroids, names, model, cp)
         if model_path is not None:
             model.save(model_path)
-        labels = generate_labels(centroids, names, ids)
+        screens = distinctive_screens(ev["title"], type_code[seg], len(ids))
+        labels = generate_labels(centroids, names, ids, screens)
     labels = merge_labels(load_labels(labels_path), labels)
     if labels_path is not None:
         import json

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 IDLE_TYPE = "idle"
 
@@ -23,8 +24,13 @@ def _best(centroid: np.ndarray, lift: np.ndarray, names: list[str], prefix: str)
     return names[best][len(prefix):].strip() or None
 
 
-def generate_labels(centroids: np.ndarray, names: list[str], ids: list[str]) -> dict[str, str]:
-    """One label per type from its centroid: app · distinctive screen/element · main kind."""
+def generate_labels(centroids: np.ndarray, names: list[str], ids: list[str],
+                    screens: list[str | None] | None = None) -> dict[str, str]:
+    """One label per type from its centroid: app · distinctive screen/element · main kind.
+
+    ``screens`` (one per type, e.g. from ``distinctive_screens``) names the screen; without
+    it the most distinctive element stands in.
+    """
     if not len(ids):
         return {}
     mean = centroids.mean(axis=0)
@@ -41,12 +47,36 @@ def generate_labels(centroids: np.ndarray, names: list[str], ids: list[str]) -> 
                       and n[2:] in ("typing", "click", "scroll", "copy", "paste")]
         main = max(kind_terms)[1] if kind_terms else (max(kinds, key=kinds.__getitem__) if kinds else "")
         app_short = (app or "?").removesuffix(".exe").removesuffix(".EXE")
+        if screens is not None and screens[r]:
+            screen = screens[r]
         parts = [app_short, screen or element or "?", main]
         label = " · ".join(p for p in parts if p)
         while label in labels.values():
             label += f" ({tid})"
         labels[tid] = label
     return labels
+
+
+def distinctive_screens(titles: pd.Series, type_code: np.ndarray, k: int) -> list[str | None]:
+    """Per type code 0..k-1, the screen (title up to its first separator, identifiers and
+    numbers masked) most typical of it: count in the type × lift over all types."""
+    from collector.tasks.segment import mask_title, per_unique
+
+    screen = per_unique(mask_title(titles.astype("string")), lambda t: t.str.split(
+        r"\s+[·|–—-]\s+", regex=True).str[0].str.replace("#", "", regex=False).str.strip())
+    keep = (type_code >= 0) & screen.notna().to_numpy() & screen.ne("").fillna(False).to_numpy()
+    df = pd.DataFrame({"t": type_code[keep], "s": screen.to_numpy()[keep]})
+    out: list[str | None] = [None] * k
+    if df.empty:
+        return out
+    pair = df.groupby(["t", "s"]).size()
+    per_type = pair.groupby(level=0).transform("sum")
+    per_screen = pair.groupby(level=1).transform("sum")
+    score = pair * (pair / per_type) / (per_screen / len(df))
+    best = score.groupby(level=0).idxmax()
+    for t, (_, sc) in best.items():
+        out[int(t)] = str(sc)
+    return out
 
 
 def load_labels(path: Path | None) -> dict[str, str]:

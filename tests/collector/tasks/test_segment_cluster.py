@@ -86,3 +86,13 @@ def test_discovery_on_a_small_study_finds_instances(small_study: pd.DataFrame) -
     s = evaluate(df, "truth_task_instance", "truth_task_type", "user", "ts")
     assert s.boundary_f1 > 0.9
     assert s.ari is not None and s.ari > 0.5
+
+
+def test_generated_labels_name_the_app_and_screen_of_the_work(small_study: pd.DataFrame) -> None:
+    res = discover(from_wire(small_study))
+    df = small_study.assign(task_type=res.task_type)
+    # The type most of each true task's events fall in is named after that task's screen.
+    for truth, screen in (("book_appointment", "Appointment book"), ("inbox", "Inbox"),
+                          ("rota", "Rota")):
+        main = df.loc[df["truth_task_type"] == truth, "task_type"].mode()[0]
+        assert screen in res.labels[main], (truth, res.labels[main])
