@@ -85,11 +85,13 @@ def main() -> int:
     target = 20_000 if args.quick else args.events
     clinicians = max(1, min(40, target // 40_000 + 1))
     with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
         res = generate_study(Study(clinicians=clinicians, days=400, seed=7), Path(tmp), max_events=target)
         df = pd.read_csv(res.ui_events, usecols=["user", "ts", "kind", "app", "title", "url",
                                                  "element", "key_class", "attrs",
                                                  "truth_task_type", "truth_task_instance"],
                          dtype=str, keep_default_na=False, na_values=[""])
+        t_gen = time.perf_counter() - t0
     # Only wire fields reach discovery; the truth stays in ``truth`` for scoring.
     ev = from_wire(df.drop(columns=["truth_task_type", "truth_task_instance"]))
     truth = pd.DataFrame({"user": df["user"].to_numpy(), "ts_ms": ev["ts"].to_numpy(),
@@ -97,7 +99,8 @@ def main() -> int:
                           "truth_task_instance": df["truth_task_instance"].to_numpy()})
     del df
     n = len(ev)
-    print(f"events: {n:,} ({clinicians} users); peak RSS after load {peak_rss_mb():.0f} MB")
+    print(f"events: {n:,} ({clinicians} users); generated and read back in {t_gen:.1f} s "
+          f"(not part of the comparison); peak RSS after load {peak_rss_mb():.0f} MB")
 
     t0 = time.perf_counter()
     found = discover(ev)
