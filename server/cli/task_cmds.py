@@ -35,9 +35,13 @@ def register(sub: Any) -> None:
     t = sub.add_parser("tasks", help="task mining: discover, evaluate, report")
     tsub = t.add_subparsers(dest="tasks_command", metavar="SUBCOMMAND")
     d = tsub.add_parser("discover", help="segment UI events into task instances and cluster them into types")
-    d.add_argument("file", type=Path, nargs="+",
+    d.add_argument("file", type=Path, nargs="*",
                    help="UI events: taskloom CSV/Parquet, Action Logger CSV or XES; several files are "
                         "read as one stream and an input_file column says where each row came from")
+    d.add_argument("--study", default=None,
+                   help="instead of files: the UI events of this study in the collector's store")
+    d.add_argument("--db", default=None, metavar="URL",
+                   help="store for --study (default: $TASKLOOM_DB, else the embedded SQLite file)")
     d.add_argument("--format", choices=FORMATS, default="taskloom", help="input format")
     d.add_argument("-o", "--out", required=True, type=Path, help="output CSV (input rows + task_type, task_instance)")
     d.add_argument("--model", type=Path, default=None,
@@ -137,12 +141,40 @@ def _load_many(paths: list[Path], fmt: str) -> tuple[Any, Any]:
     return rows, ev
 
 
+def _load_study(name: str, db: str | None) -> tuple[Any, Any]:
+    """A study's stored UI events (wire columns, device from the token) and their event frame."""
+    import json
+
+    from collector.tasks.events import WIRE_READ, from_wire
+    from server.cli.base import default_db_url
+    from server.cli.collector_cmds import _open
+
+    store = _open(argparse.Namespace(db=db or default_db_url()))
+    try:
+        rows = store.ui_events_frame(store.get_study(name)["id"])
+    finally:
+        store.close()
+    if rows.empty:
+        raise CliError(f"study {name!r} has no UI events yet; enrol agents or run `taskloom demo`")
+    rows["attrs"] = rows["attrs"].map(lambda a: json.dumps(a) if isinstance(a, dict) else a)
+    rows["ts"] = rows["ts"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, 23) + "Z"  # wire format
+    return rows, from_wire(rows[[c for c in WIRE_READ if c in rows.columns]])
+
+
 def cmd_discover(args: argparse.Namespace) -> int:
     from collector.tasks.cluster import ClusterParams
     from collector.tasks.discover import discover
     from collector.tasks.segment import SegmentParams
 
-    rows, ev = _load_many(args.file, args.format)
+    if args.study is not None:
+        if args.file:
+            raise CliError("give either files or --study, not both")
+        rows, ev = _load_study(args.study, args.db)
+        args.format = "taskloom"
+    elif not args.file:
+        raise CliError("no input: give UI event files, or --study NAME for a study in the store")
+    else:
+        rows, ev = _load_many(args.file, args.format)
     context = args.context == "on" or (args.context == "auto" and args.format == "taskloom")
     res = discover(ev, SegmentParams(idle_gap_s=args.idle_gap, use_context=context),
                    ClusterParams(seed=args.seed), args.model, args.labels)

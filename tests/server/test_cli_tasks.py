@@ -120,3 +120,43 @@ def test_interleaved_routines_beat_the_published_ari_without_being_told_k(
 def test_missing_input_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tasks", "discover", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_discover_on_a_study_in_the_store_equals_discover_on_its_file(tmp_path: Path) -> None:
+    from sklearn.metrics import adjusted_rand_score
+
+    from collector.store import Store
+    from server.cli.demo_cmd import ingest_device
+
+    gen = tmp_path / "gen"
+    assert main(["generate", "--clinicians", "2", "--days", "1", "--seed", "4", "-o", str(gen)]) == 0
+    ui = pd.read_csv(gen / "ui_events.csv", dtype=str, keep_default_na=False)
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    store = Store.open(db)
+    try:
+        study = store.create_study("ward")
+        token = store.create_enrollment_token("ward", uses=2)["token"]
+        for device in sorted(ui["device_id"].unique()):
+            enrolled = store.enroll(token, device)
+            ingest_device(store, enrolled["device_id"], study["id"], ui[ui["device_id"] == device])
+    finally:
+        store.close()
+    assert main(["tasks", "discover", "--study", "ward", "--db", db, "-o", str(tmp_path / "s.csv")]) == 0
+    assert main(["tasks", "discover", str(gen / "ui_events.csv"), "-o", str(tmp_path / "f.csv")]) == 0
+    from_store = pd.read_csv(tmp_path / "s.csv", dtype=str, keep_default_na=False)
+    from_file = pd.read_csv(tmp_path / "f.csv", dtype=str, keep_default_na=False)
+    assert not [c for c in from_store.columns if c.startswith("truth")]
+    both = from_file.merge(from_store, on="event_id", suffixes=("_f", "_s"))
+    assert len(both) == len(ui) == len(from_store)
+    assert adjusted_rand_score(both["task_instance_f"], both["task_instance_s"]) == 1.0
+    assert adjusted_rand_score(both["task_type_f"], both["task_type_s"]) == 1.0
+    # The stored rows keep the key counts of typing bursts (attrs written as JSON).
+    assert from_store["attrs"].str.contains('"keys"').any()
+
+
+def test_discover_needs_files_or_a_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tasks", "discover", "-o", str(tmp_path / "x.csv")]) == 2
+    assert "--study" in capsys.readouterr().err
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    assert main(["tasks", "discover", "--study", "nope", "--db", db, "-o", str(tmp_path / "x.csv")]) == 2
+    assert "no study 'nope'" in capsys.readouterr().err
