@@ -2,8 +2,10 @@
 
 - :class:`WindowSource`: the active window (app = process name, title, pid, optional URL)
   and the visible windows (for blacking out screenshots). One per OS: X11, Windows, macOS.
-- :class:`InputSource`: mouse and keyboard hooks. pynput on every OS; the key is turned
-  into a :class:`~agent.keys.KeyStroke` inside the hook callback.
+- :class:`InputSource`: mouse and keyboard hooks. On Linux/X11 one X RECORD context
+  decoded with struct (:mod:`agent.capture.xrecord`), pynput when the server lacks RECORD;
+  pynput on Windows and macOS. The key is turned into a :class:`~agent.keys.KeyStroke`
+  inside the hook callback.
 - :class:`ScreenSource`: screen grabs for the optional screenshots (mss).
 
 :func:`select_backend` picks the implementations for the running platform. Every OS
@@ -128,17 +130,38 @@ def select_backend(platform: str | None = None) -> Backend:
         from agent.capture.x11 import X11WindowSource
 
         windows: WindowSource = X11WindowSource()
+        inputs = _x11_inputs()
     elif platform == "win32":
         from agent.capture.windows import Win32WindowSource
 
         windows = Win32WindowSource()
+        inputs = None
     elif platform == "darwin":
         from agent.capture.macos import MacWindowSource
 
         windows = MacWindowSource()
+        inputs = None
     else:
         raise CaptureUnavailable(f"no capture backend for platform {platform!r}")
-    from agent.capture.inputs import PynputInput
     from agent.capture.screen import MssScreenSource
 
-    return Backend(platform, windows, PynputInput(), MssScreenSource)
+    if inputs is None:
+        from agent.capture.inputs import PynputInput
+
+        inputs = PynputInput()
+    return Backend(platform, windows, inputs, MssScreenSource)
+
+
+def _x11_inputs() -> InputSource | None:
+    """The X RECORD hook when the server offers RECORD; None (pynput) otherwise."""
+    from agent.capture.xrecord import KeyDecoder, RecordUnavailable, XRecordInput, record_available
+
+    if not record_available():
+        log.warning("the X server has no RECORD extension: falling back to pynput's hooks")
+        return None
+    try:
+        KeyDecoder.tables()
+    except (RecordUnavailable, OSError, KeyError, AttributeError) as exc:
+        log.warning("the X RECORD hook cannot decode keys (%s): falling back to pynput's hooks", exc)
+        return None
+    return XRecordInput()

@@ -1,5 +1,5 @@
-"""Mouse and keyboard hooks with pynput (X11 RECORD on Linux, low-level hooks on
-Windows, a Quartz event tap on macOS).
+"""Mouse and keyboard hooks with pynput (low-level hooks on Windows, a Quartz event tap
+on macOS; on Linux only when the X server lacks RECORD, see :mod:`agent.capture.xrecord`).
 
 The keyboard callback turns each key into a :class:`~agent.keys.KeyStroke` at once and
 lets the pynput key object go: no character leaves the callback. pynput is imported

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.capture import Frame, VisibleWindow, WindowInfo
+from agent.keys import KeyStroke
 from agent.protocol import DEFAULT_POLICY, EVENTS_PATH, HEARTBEAT_PATH, POLICY_PATH, parse_event
 from agent.recorder import Recorder
 from agent.spool import Spool
@@ -155,3 +156,28 @@ def iter_files(root: Any) -> Iterator[Any]:
     for path in sorted(root.rglob("*")):
         if path.is_file():
             yield path
+
+
+class RecordingSink:
+    """An InputSink that keeps every call, keys and mouse apart (hooks may use two threads)."""
+
+    def __init__(self) -> None:
+        self.keys: list[KeyStroke] = []
+        self.mouse: list[tuple[Any, ...]] = []
+        self._lock = threading.Lock()
+
+    def click(self, x: int, y: int, button: str) -> None:
+        with self._lock:
+            self.mouse.append(("click", x, y, button))
+
+    def scroll(self, x: int, y: int, dx: int, dy: int) -> None:
+        with self._lock:
+            self.mouse.append(("scroll", x, y, dx, dy))
+
+    def key(self, stroke: KeyStroke) -> None:
+        with self._lock:
+            self.keys.append(stroke)
+
+    def snapshot(self) -> tuple[list[KeyStroke], list[tuple[Any, ...]]]:
+        with self._lock:
+            return list(self.keys), list(self.mouse)

@@ -68,7 +68,7 @@ def test_real_hooks_capture_clicks_typing_and_shortcuts(
     finally:
         agent.stop.set()
         thread.join(30)
-        # pynput's X11 listener threads notice a stop on the next recorded X event.
+        # The pynput fallback's listener threads notice a stop only on the next X event.
         xserver.xdotool("key", "shift")
         xserver.xdotool("click", "1")
         window.terminate()

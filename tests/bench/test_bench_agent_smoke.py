@@ -28,4 +28,5 @@ def test_bench_agent_quick() -> None:
     lines = out.stdout.splitlines()
     for rate in (2, 50):
         assert any(line.startswith(f"ratio peer/taskloom at {rate} ev/s: cpu ") for line in lines)
+        assert any(line.startswith(f"ratio pynput-agent/taskloom at {rate} ev/s: cpu ") for line in lines)
         assert any(line.startswith(f"goal at {rate} ev/s: CPU ") for line in lines)
