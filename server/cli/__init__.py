@@ -12,6 +12,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from server.cli.base import CliError, is_user_error
 
@@ -28,8 +29,15 @@ COMMAND_MODULES = (
 log = logging.getLogger("taskloom")
 
 
+class OneLineErrors(argparse.ArgumentParser):
+    """An argument error is one line naming the command and the fix, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrors(
         prog="taskloom",
         description="Task mining plus process mining: one model of cases and the work behind them.",
     )
