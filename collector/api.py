@@ -49,7 +49,7 @@ from agent.protocol import (
 from collector import exports, sysimport
 from collector.ingest import BatchError, events_of, validate_batch
 from collector.limits import Limits, TokenBuckets
-from collector.store import Admin, AuthError, Device, Store, StoreError, now_ms
+from collector.store import Admin, AuthError, Device, IngestResult, Store, StoreError, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -401,12 +401,13 @@ async def post_events(request: Request, device: DeviceAuth, store: StoreDep,
         events = events_of(data, limits.max_batch_events)
     except BatchError as exc:
         raise HTTPException(exc.status, str(exc)) from None
-    result = await run_in_threadpool(_ingest, store, device, events)
+    result = await run_in_threadpool(ingest_events, store, device, events)
     return Response(orjson.dumps({"accepted": result.accepted, "rejected": result.rejected}),
                     media_type="application/json")
 
 
-def _ingest(store: Store, device: Device, events: list[Any]) -> Any:
+def ingest_events(store: Store, device: Device, events: list[Any]) -> IngestResult:
+    """Validate one device's batch of wire events and store it (the POST /events body)."""
     batch = validate_batch(events, device.id, device.study_id, now_ms())
     return store.ingest(device, batch)
 

@@ -45,6 +45,13 @@ def flat_frame(events: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def csv_frame(events: pd.DataFrame) -> pd.DataFrame:
+    """Wire-format columns as text: ``attrs`` JSON, ``ts`` ISO 8601 UTC with milliseconds."""
+    flat = flat_frame(events)
+    flat["ts"] = flat["ts"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z"
+    return flat
+
+
 def xes_frame(events: pd.DataFrame) -> pd.DataFrame:
     """The UI events as an event log with the XES/pm4py column names."""
     from mining import columns as mc
@@ -68,9 +75,7 @@ def write_ui_events(events: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     tmp = target.with_name(f".{target.name}.part")
     try:
         if fmt == "csv":
-            flat = flat_frame(events)
-            flat["ts"] = flat["ts"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z"
-            flat.to_csv(tmp, index=False)
+            csv_frame(events).to_csv(tmp, index=False)
         elif fmt == "parquet":
             flat_frame(events).to_parquet(tmp, index=False)
         elif events.empty:

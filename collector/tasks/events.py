@@ -6,8 +6,6 @@ such as ``truth_task_type``, ``Task`` or ``idx`` included) is never looked at.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
@@ -49,10 +47,7 @@ def from_wire(df: pd.DataFrame) -> pd.DataFrame:
     out["seq"] = seq.fillna(pd.Series(np.arange(n, dtype=float), index=df.index)).to_numpy(dtype=np.int64)
     counts = {name: np.zeros(n, dtype=np.int64) for name in ("keys", "letter", "digit")}
     if "attrs" in df.columns and n:
-        raw = df["attrs"]
-        if raw.dtype == object:  # store rows hold dicts; files hold JSON text
-            raw = raw.map(lambda a: json.dumps(a) if isinstance(a, dict) else a)
-        attrs = raw.astype("string")
+        attrs = df["attrs"].astype("string")
         for name in counts:
             found = attrs.str.extract(rf'"{name}"\s*:\s*(\d+)', expand=False)
             counts[name] = pd.to_numeric(found, errors="coerce").fillna(0).to_numpy(dtype=np.int64)

@@ -169,15 +169,14 @@ def _wire_events(events: pd.DataFrame, device_id: str) -> list[dict[str, Any]]:
 
 def ingest_device(store: Store, device_id: str, study_id: int, events: pd.DataFrame) -> tuple[int, int]:
     """Send one device's events in batches through the ingest path; (accepted, rejected)."""
-    from collector.ingest import validate_batch
-    from collector.store import Device, now_ms
+    from collector.api import ingest_events
+    from collector.store import Device
 
     device = Device(id=device_id, study_id=study_id)
     wire = _wire_events(events, device_id)
     accepted = rejected = 0
     for i in range(0, len(wire), BATCH):
-        batch = validate_batch(wire[i:i + BATCH], device_id, study_id, now_ms())
-        result = store.ingest(device, batch)
+        result = ingest_events(store, device, wire[i:i + BATCH])
         accepted += len(result.accepted)
         rejected += len(result.rejected)
     return accepted, rejected
@@ -189,16 +188,15 @@ def mine(store: Store, study: dict[str, Any], out_dir: Path) -> None:
 
     from collector.tasks.discover import discover
     from collector.tasks.evaluate import evaluate
-    from collector.tasks.events import from_wire
     from mining.abstraction import abstract_dfg
     from mining.dfg import discover_dfg
     from mining.render import render_svg
     from server.cli.map_cmd import write_atomically
+    from server.cli.task_cmds import study_events
 
     t0 = time.monotonic()
-    ui = store.ui_events_frame(study["id"])
-    ui["attrs"] = ui["attrs"].map(lambda a: json.dumps(a) if isinstance(a, dict) else a)
-    res = discover(from_wire(ui), model_path=out_dir / "task_model.json",
+    ui, ev = study_events(store, study["id"])
+    res = discover(ev, model_path=out_dir / "task_model.json",
                    labels_path=out_dir / "task_labels.json")
     ui["task_type"], ui["task_instance"] = res.task_type, res.task_instance
     tasks_csv = out_dir / "tasks.csv"

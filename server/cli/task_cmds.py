@@ -8,9 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.cli.base import CliError
+
+if TYPE_CHECKING:
+    from collector.store import Store
 
 FORMATS = ("taskloom", "actionlogger", "xes")
 
@@ -141,24 +144,29 @@ def _load_many(paths: list[Path], fmt: str) -> tuple[Any, Any]:
     return rows, ev
 
 
-def _load_study(name: str, db: str | None) -> tuple[Any, Any]:
-    """A study's stored UI events (wire columns, device from the token) and their event frame."""
-    import json
-
+def study_events(store: Store, study: int | str) -> tuple[Any, Any]:
+    """A study's stored UI events as wire-format rows (as `taskloom export` writes them;
+    device from the token) and their task-mining event frame."""
+    from collector.exports import csv_frame
     from collector.tasks.events import WIRE_READ, from_wire
+
+    rows = csv_frame(store.ui_events_frame(study))
+    return rows, from_wire(rows[[c for c in WIRE_READ if c in rows.columns]])
+
+
+def _load_study(name: str, db: str | None) -> tuple[Any, Any]:
+    """``study_events`` of the study called ``name`` in the store at ``db``."""
     from server.cli.base import default_db_url
     from server.cli.collector_cmds import _open
 
     store = _open(argparse.Namespace(db=db or default_db_url()))
     try:
-        rows = store.ui_events_frame(store.get_study(name)["id"])
+        rows, ev = study_events(store, store.get_study(name)["id"])
     finally:
         store.close()
     if rows.empty:
         raise CliError(f"study {name!r} has no UI events yet; enrol agents or run `taskloom demo`")
-    rows["attrs"] = rows["attrs"].map(lambda a: json.dumps(a) if isinstance(a, dict) else a)
-    rows["ts"] = rows["ts"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, 23) + "Z"  # wire format
-    return rows, from_wire(rows[[c for c in WIRE_READ if c in rows.columns]])
+    return rows, ev
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
