@@ -49,7 +49,7 @@ def _case_keys(o: Ordered) -> np.ndarray:
             powers[0] = 1
             powers = np.cumprod(powers, dtype=np.uint64)
             hashes.append(np.add.reduceat(sym * powers[pos], o.first))
-        length = (o.last - o.first + 1).astype(np.uint64)
+        length = lengths.astype(np.uint64)
         key: np.ndarray = hashes[0] ^ ((hashes[1] << np.uint64(17)) | (hashes[1] >> np.uint64(47)))
         key ^= length * np.uint64(0xFF51AFD7ED558CCD)
     return key

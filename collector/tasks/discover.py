@@ -56,11 +56,12 @@ def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
     if work.any():
         x, names = feature_matrix(SegmentTable(table[work], st.docs[work]))
         n_terms = len(names) - len(DENSE_NAMES)
-        firsts = first_symbols(ev, seg)[work]
+        order = stream_order(ev)
+        firsts = first_symbols(ev, seg, order)[work]
         lab, centroids, scores = fit_types(x, cp, n_terms=n_terms, first=firsts)
         type_code[work] = lab
         if refine_params is None or refine_params.min_share <= 1.0:
-            seg, type_code = _refine(ev, seg, type_code, refine_params or RefineParams())
+            seg, type_code = _refine(ev, seg, type_code, refine_params or RefineParams(), order)
             st = segment_table(ev, seg)
             table = st.table
         model = TypeModel.load(model_path)
@@ -85,13 +86,10 @@ def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
     return Discovery(type_by_seg[pos].astype(str), inst_by_seg[pos].astype(str), table, labels, scores)
 
 
-def _stream_order(ev: pd.DataFrame) -> np.ndarray:
-    return stream_order(ev)
-
-
-def first_symbols(ev: pd.DataFrame, seg: np.ndarray) -> np.ndarray:
-    """Per segment id (0..m-1), a code of the step it begins with."""
-    order = _stream_order(ev)
+def first_symbols(ev: pd.DataFrame, seg: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+    """Per segment id (0..m-1), a code of the step it begins with (``order``: ``stream_order(ev)``)."""
+    if order is None:
+        order = stream_order(ev)
     e = ev.iloc[order]
     # Where a URL is known it names the page better than the title (a site's pages have
     # their topic in the title): "the same start" means the same kind, app, site/screen.
@@ -106,10 +104,10 @@ def first_symbols(ev: pd.DataFrame, seg: np.ndarray) -> np.ndarray:
     return out
 
 
-def _refine(ev: pd.DataFrame, seg: np.ndarray, type_code: np.ndarray,
-            params: RefineParams) -> tuple[np.ndarray, np.ndarray]:
-    """Split foreign tails (see ``refine``): new segment ids aligned with ``ev`` rows, types per segment."""
-    order = _stream_order(ev)
+def _refine(ev: pd.DataFrame, seg: np.ndarray, type_code: np.ndarray, params: RefineParams,
+            order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split foreign tails (see ``refine``): new segment ids aligned with ``ev`` rows, types
+    per segment (``order``: ``stream_order(ev)``)."""
     s = seg[order]
     sym, _ = pd.factorize(symbols(ev.iloc[order]))
     t = type_code[s]
