@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.quick import run_quick
 
 pytestmark = [pytest.mark.xvfb, pytest.mark.slow]
 
@@ -22,10 +22,7 @@ def test_bench_agent_quick() -> None:
                            capture_output=True, text=True)
     if serve.returncode != 0:
         pytest.skip("the collector's `taskloom serve` is not available in this tree yet")
-    out = subprocess.run([sys.executable, "tests/bench/bench_agent.py", "--quick"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    lines = out.stdout.splitlines()
+    lines = run_quick("bench_agent.py", timeout=300)
     for rate in (2, 50):
         assert any(line.startswith(f"ratio peer/taskloom at {rate} ev/s: cpu ") for line in lines)
         assert any(line.startswith(f"ratio pynput-agent/taskloom at {rate} ev/s: cpu ") for line in lines)

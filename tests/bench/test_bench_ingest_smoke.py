@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCH = Path(__file__).with_name("bench_ingest.py")
+from tests.bench.quick import run_quick
 
 
 @pytest.mark.slow
 def test_bench_ingest_quick_prints_ratios() -> None:
-    out = subprocess.run([sys.executable, str(BENCH), "--quick"], capture_output=True, text=True,
-                         timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    lines = out.stdout.splitlines()
-    assert any(line.startswith("sqlite") and "ratio direct/taskloom" in line for line in lines), out.stdout
+    lines = run_quick("bench_ingest.py", timeout=300)
+    assert any(line.startswith("sqlite") and "ratio direct/taskloom" in line for line in lines), lines
     assert any(line.startswith("sqlite") and "events/s" in line and "p99" in line for line in lines)

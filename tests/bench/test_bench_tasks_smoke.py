@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.quick import run_quick
 
 
 def test_bench_tasks_quick_prints_ratios() -> None:
-    proc = subprocess.run([sys.executable, str(ROOT / "tests/bench/bench_tasks.py"), "--quick"],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr
-    assert "ratio time peer/taskloom:" in proc.stdout
-    assert "ratio ARI taskloom/peer:" in proc.stdout
-    assert "peak RSS" in proc.stdout
+    out = "\n".join(run_quick("bench_tasks.py", timeout=300))
+    assert "ratio time peer/taskloom:" in out
+    assert "ratio ARI taskloom/peer:" in out
+    assert "peak RSS" in out

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).with_name("bench_xes_import.py")
+from tests.bench.quick import run_quick
 
 
 @pytest.mark.slow
-def test_bench_xes_import_quick(shared_data):
+def test_bench_xes_import_quick(shared_data: Path) -> None:
     pytest.importorskip("pm4py")
-    out = subprocess.run([sys.executable, str(SCRIPT), "--quick"], capture_output=True,
-                         text=True, check=True, timeout=300).stdout
+    out = "\n".join(run_quick("bench_xes_import.py", timeout=300))
     assert "taskloom" in out and "pm4py-rustxes" in out and "pm4py-iterparse" in out
     assert "ratio pm4py-rustxes/taskloom: time" in out
     assert "ratio pm4py-iterparse/taskloom: time" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,20 @@ SEPSIS = CsvMapping(case="Case ID", activity="Activity", timestamp="Complete Tim
 # The same mapping as `taskloom` options.
 SEPSIS_OPTIONS = ("--case", "Case ID", "--activity", "Activity", "--timestamp", "Complete Timestamp",
                   "--sep", ";")
+
+
+def reach(roots: set[str], arcs: Iterable[tuple[str, str]]) -> set[str]:
+    """The nodes reachable from ``roots`` along ``arcs`` (roots included)."""
+    arcs = list(arcs)
+    seen = set(roots)
+    changed = True
+    while changed:
+        changed = False
+        for a, b in arcs:
+            if a in seen and b not in seen:
+                seen.add(b)
+                changed = True
+    return seen
 
 
 def read_ours(data: Path, name: str) -> pd.DataFrame:

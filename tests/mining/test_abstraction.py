@@ -11,20 +11,9 @@ import pytest
 from mining.abstraction import abstract_dfg
 from mining.dfg import discover_dfg
 from mining.dfg_model import DFG
+from tests.mining.factories import reach
 
 Reader = Callable[[str], tuple[pd.DataFrame, pd.DataFrame]]
-
-
-def reach(roots: set[str], arcs: list[tuple[str, str]]) -> set[str]:
-    seen = set(roots)
-    changed = True
-    while changed:
-        changed = False
-        for a, b in arcs:
-            if a in seen and b not in seen:
-                seen.add(b)
-                changed = True
-    return seen
 
 
 def arcs_of(dfg: DFG) -> list[tuple[str, str]]:

@@ -52,18 +52,6 @@ def arcs(svg: str) -> dict[tuple[str, str], ET.Element]:
     return {(g.get("data-source") or "", g.get("data-target") or ""): g for g in groups(svg, "arc")}
 
 
-def reach(roots: set[str], pairs: set[tuple[str, str]]) -> set[str]:
-    seen = set(roots)
-    changed = True
-    while changed:
-        changed = False
-        for a, b in pairs:
-            if a in seen and b not in seen:
-                seen.add(b)
-                changed = True
-    return seen
-
-
 def test_map_writes_a_standalone_svg_with_every_node_and_arc(shared_data: Path, tmp_path: Path) -> None:
     log = shared_data / "08_receipt.xes.gz"
     svg = draw(log, tmp_path / "map.svg")
@@ -144,8 +132,8 @@ def test_map_sliders_through_the_cli_on_a_csv_log(shared_data: Path, tmp_path: P
     assert {k for k, v in among.items() if v > cut} <= inner
     starts = {t for s, t in got if s == "▶ start"}
     ends = {s for s, t in got if t == "■ end"}
-    assert reach(starts, inner) == kept
-    assert reach(ends, {(b, a) for a, b in inner}) == kept
+    assert factories.reach(starts, inner) == kept
+    assert factories.reach(ends, {(b, a) for a, b in inner}) == kept
 
 
 def test_map_over_the_resource_perspective_left_to_right(shared_data: Path, tmp_path: Path) -> None:
