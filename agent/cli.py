@@ -13,8 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from agent import __version__, state
-from agent.config import (
+from taskloom.agent import __version__, state
+from taskloom.agent.config import (
     AgentConfig,
     ConfigError,
     config_path,
@@ -23,7 +23,7 @@ from agent.config import (
     spool_max_bytes,
     spool_path,
 )
-from agent.spool import Spool
+from taskloom.agent.spool import Spool
 
 log = logging.getLogger("taskloom_agent")
 
@@ -37,8 +37,8 @@ def _out(text: str = "") -> None:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    from agent.client import CollectorClient, CollectorError
-    from agent.transport import HttpxTransport, TransportError
+    from taskloom.agent.client import CollectorClient, CollectorError
+    from taskloom.agent.transport import HttpxTransport, TransportError
 
     if args.spool_max_mb is not None and args.spool_max_mb <= 0:
         raise ConfigError("--spool-max-mb must be a positive number of megabytes")
@@ -87,7 +87,7 @@ def _carry_over_spool(spool: Spool, policy: dict[str, Any], device_id: str) -> s
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from agent.runner import run_agent
+    from taskloom.agent.runner import run_agent
 
     return run_agent(capture=args.capture)
 
@@ -217,8 +217,8 @@ def cmd_consent(args: argparse.Namespace) -> int:
 
 
 def _fetch_policy(spool: Spool) -> dict[str, Any]:
-    from agent.client import CollectorClient
-    from agent.transport import HttpxTransport
+    from taskloom.agent.client import CollectorClient
+    from taskloom.agent.transport import HttpxTransport
 
     config = AgentConfig.load()
     transport = HttpxTransport(config.collector, config.verify)

@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from agent import __version__
-from agent.protocol import (
+from taskloom.agent import __version__
+from taskloom.agent.protocol import (
     ENROLL_PATH,
     EVENTS_PATH,
     HEARTBEAT_PATH,
     POLICY_PATH,
     PROTOCOL_VERSION,
 )
-from agent.transport import Request, Response, Transport
+from taskloom.agent.transport import Request, Response, Transport
 
 log = logging.getLogger(__name__)
 

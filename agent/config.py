@@ -18,7 +18,7 @@ from typing import Any
 
 import platformdirs
 
-from agent.spool import DEFAULT_MAX_BYTES
+from taskloom.agent.spool import DEFAULT_MAX_BYTES
 
 APP_NAME = "taskloom-agent"
 

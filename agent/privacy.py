@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from agent.protocol import keyed_token
+from taskloom.agent.protocol import keyed_token
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agent.capture import ScreenSource, WindowInfo, WindowSource
-from agent.capture.screen import blackout, downscale, encrypt, to_png
-from agent.keys import (
+from taskloom.agent.capture import ScreenSource, WindowInfo, WindowSource
+from taskloom.agent.capture.screen import blackout, downscale, encrypt, to_png
+from taskloom.agent.keys import (
     COPY_SHORTCUTS,
     CUT_SHORTCUTS,
     PASTE_SHORTCUTS,
@@ -28,9 +28,16 @@ from agent.keys import (
     BurstTracker,
     KeyStroke,
 )
-from agent.privacy import OTHER_APP, Redactor, app_allowed, app_in, pseudonym, url_for_policy
-from agent.protocol import EVENT_FIELDS, SHORTCUT_RE, coarse, format_ts
-from agent.spool import Spool
+from taskloom.agent.privacy import (
+    OTHER_APP,
+    Redactor,
+    app_allowed,
+    app_in,
+    pseudonym,
+    url_for_policy,
+)
+from taskloom.agent.protocol import EVENT_FIELDS, SHORTCUT_RE, coarse, format_ts
+from taskloom.agent.spool import Spool
 
 log = logging.getLogger(__name__)
 

@@ -18,14 +18,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from agent import __version__, state
-from agent.capture import Backend, select_backend
-from agent.client import CollectorClient, CollectorError, Revoked
-from agent.config import AgentConfig, ConfigError, device_key, spool_path
-from agent.recorder import Recorder
-from agent.shipper import BATCH_MAX, Shipper
-from agent.spool import Spool
-from agent.transport import HttpxTransport, Transport, TransportError
+from taskloom.agent import __version__, state
+from taskloom.agent.capture import Backend, select_backend
+from taskloom.agent.client import CollectorClient, CollectorError, Revoked
+from taskloom.agent.config import AgentConfig, ConfigError, device_key, spool_path
+from taskloom.agent.recorder import Recorder
+from taskloom.agent.shipper import BATCH_MAX, Shipper
+from taskloom.agent.spool import Spool
+from taskloom.agent.transport import HttpxTransport, Transport, TransportError
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent.client import CollectorClient, CollectorError, RetryLater, Revoked
-from agent.spool import Spool
-from agent.transport import TransportError
+from taskloom.agent.client import CollectorClient, CollectorError, RetryLater, Revoked
+from taskloom.agent.spool import Spool
+from taskloom.agent.transport import TransportError
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from agent.protocol import DEFAULT_POLICY
-from agent.spool import Spool
+from taskloom.agent.protocol import DEFAULT_POLICY
+from taskloom.agent.spool import Spool
 
 PAUSED_FOREVER = "forever"
 

@@ -37,7 +37,7 @@ from sqlalchemy.exc import StatementError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from agent.protocol import (
+from taskloom.agent.protocol import (
     API_PREFIX,
     EVENT_KINDS,
     EVENTS_PATH,
@@ -46,10 +46,18 @@ from agent.protocol import (
     WireError,
     parse_ts,
 )
-from collector import exports, sysimport
-from collector.ingest import BatchError, events_of, validate_batch
-from collector.limits import Limits, TokenBuckets
-from collector.store import Admin, AuthError, Device, IngestResult, Store, StoreError, now_ms
+from taskloom.collector import exports, sysimport
+from taskloom.collector.ingest import BatchError, events_of, validate_batch
+from taskloom.collector.limits import Limits, TokenBuckets
+from taskloom.collector.store import (
+    Admin,
+    AuthError,
+    Device,
+    IngestResult,
+    Store,
+    StoreError,
+    now_ms,
+)
 
 log = logging.getLogger(__name__)
 

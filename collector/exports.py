@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from collector.store import StoreError
+from taskloom.collector.store import StoreError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +54,7 @@ def csv_frame(events: pd.DataFrame) -> pd.DataFrame:
 
 def xes_frame(events: pd.DataFrame) -> pd.DataFrame:
     """The UI events as an event log with the XES/pm4py column names."""
-    from mining import columns as mc
+    from taskloom.mining import columns as mc
 
     out = flat_frame(events)
     case = out["user"].where(out["user"].notna(), out["device_id"])
@@ -83,7 +83,7 @@ def write_ui_events(events: pd.DataFrame, path: str | os.PathLike[str]) -> int:
             # exports as a valid XES document with no traces.
             tmp.write_text(EMPTY_XES, encoding="utf-8")
         else:
-            from mining.io import write_log
+            from taskloom.mining.io import write_log
 
             write_log(xes_frame(events), tmp.with_suffix(".xes"))
             tmp.with_suffix(".xes").replace(tmp)

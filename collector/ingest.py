@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from agent.protocol import (
+from taskloom.agent.protocol import (
     COARSE_GRID_PX,
     EVENT_FIELDS,
     EVENT_KINDS,

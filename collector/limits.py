@@ -9,7 +9,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from agent.protocol import MAX_BATCH_EVENTS, MAX_BODY_BYTES
+from taskloom.agent.protocol import MAX_BATCH_EVENTS, MAX_BODY_BYTES
 
 
 @dataclass(frozen=True, slots=True)

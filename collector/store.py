@@ -22,10 +22,10 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from agent.protocol import DEFAULT_POLICY
-from collector import schema as t
-from collector.ingest import ROW_COLUMNS, Rejected, ValidatedBatch, quarantine_payload
-from collector.tokens import (
+from taskloom.agent.protocol import DEFAULT_POLICY
+from taskloom.collector import schema as t
+from taskloom.collector.ingest import ROW_COLUMNS, Rejected, ValidatedBatch, quarantine_payload
+from taskloom.collector.tokens import (
     ADMIN_PREFIX,
     DEVICE_PREFIX,
     ENROLL_PREFIX,
@@ -774,7 +774,7 @@ class Store:
         """A study's imported system events as an event log (mining.columns names)."""
         import pandas as pd
 
-        from mining import columns as mc
+        from taskloom.mining import columns as mc
 
         s = t.system_events
         with self._read() as conn:

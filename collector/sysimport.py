@@ -12,8 +12,8 @@ import os
 from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
-from agent.protocol import keyed_token
-from mining import columns as mc
+from taskloom.agent.protocol import keyed_token
+from taskloom.mining import columns as mc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,7 +25,7 @@ MAPPING_FIELDS = ("case", "activity", "timestamp", "start_timestamp", "resource"
 
 def csv_mapping(options: dict[str, Any]) -> Any:
     """A mining.io.CsvMapping from the given options (None values use its defaults)."""
-    from mining.io import CsvMapping
+    from taskloom.mining.io import CsvMapping
 
     known = {f.name for f in fields(CsvMapping)}
     given = {k: v for k, v in options.items() if k in known and v not in (None, "")}
@@ -39,7 +39,7 @@ def mapping_dict(mapping: Any) -> dict[str, Any]:
 
 def read_system_log(path: str | os.PathLike[str], options: dict[str, Any]) -> pd.DataFrame:
     """Read a system log; a bad column mapping raises mining's LogInputError (user-facing)."""
-    from mining.io import read_log
+    from taskloom.mining.io import read_log
 
     return read_log(path, csv=csv_mapping(options))
 

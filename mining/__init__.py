@@ -10,40 +10,40 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "DFG": "mining.dfg_model",
-    "LogInputError": "mining.errors",
-    "read_log": "mining.io",
-    "write_log": "mining.io",
-    "CsvMapping": "mining.io",
-    "discover_dfg": "mining.dfg",
-    "dfg_to_json": "mining.dfg",
-    "abstract_dfg": "mining.abstraction",
-    "log_stats": "mining.stats",
-    "LogStats": "mining.stats",
-    "variants_table": "mining.variants",
-    "variant_counts": "mining.variants",
-    "apply_spec": "mining.filter_spec",
-    "validate_spec": "mining.filter_spec",
-    "load_spec": "mining.filter_spec",
-    "FilterSpecError": "mining.filter_spec",
-    "time_between": "mining.timing",
-    "case_distribution": "mining.attributes",
-    "quality_report": "mining.quality",
-    "QualityReport": "mining.quality",
+    "DFG": "taskloom.mining.dfg_model",
+    "LogInputError": "taskloom.mining.errors",
+    "read_log": "taskloom.mining.io",
+    "write_log": "taskloom.mining.io",
+    "CsvMapping": "taskloom.mining.io",
+    "discover_dfg": "taskloom.mining.dfg",
+    "dfg_to_json": "taskloom.mining.dfg",
+    "abstract_dfg": "taskloom.mining.abstraction",
+    "log_stats": "taskloom.mining.stats",
+    "LogStats": "taskloom.mining.stats",
+    "variants_table": "taskloom.mining.variants",
+    "variant_counts": "taskloom.mining.variants",
+    "apply_spec": "taskloom.mining.filter_spec",
+    "validate_spec": "taskloom.mining.filter_spec",
+    "load_spec": "taskloom.mining.filter_spec",
+    "FilterSpecError": "taskloom.mining.filter_spec",
+    "time_between": "taskloom.mining.timing",
+    "case_distribution": "taskloom.mining.attributes",
+    "quality_report": "taskloom.mining.quality",
+    "QualityReport": "taskloom.mining.quality",
 }
 
 if TYPE_CHECKING:
-    from mining.abstraction import abstract_dfg
-    from mining.attributes import case_distribution
-    from mining.dfg import dfg_to_json, discover_dfg
-    from mining.dfg_model import DFG
-    from mining.errors import LogInputError
-    from mining.filter_spec import FilterSpecError, apply_spec, load_spec, validate_spec
-    from mining.io import CsvMapping, read_log, write_log
-    from mining.quality import QualityReport, quality_report
-    from mining.stats import LogStats, log_stats
-    from mining.timing import time_between
-    from mining.variants import variant_counts, variants_table
+    from taskloom.mining.abstraction import abstract_dfg
+    from taskloom.mining.attributes import case_distribution
+    from taskloom.mining.dfg import dfg_to_json, discover_dfg
+    from taskloom.mining.dfg_model import DFG
+    from taskloom.mining.errors import LogInputError
+    from taskloom.mining.filter_spec import FilterSpecError, apply_spec, load_spec, validate_spec
+    from taskloom.mining.io import CsvMapping, read_log, write_log
+    from taskloom.mining.quality import QualityReport, quality_report
+    from taskloom.mining.stats import LogStats, log_stats
+    from taskloom.mining.timing import time_between
+    from taskloom.mining.variants import variant_counts, variants_table
 
 
 def __getattr__(name: str) -> Any:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from mining.dfg_model import DFG
+from taskloom.mining.dfg_model import DFG
 
 BY = ("frequency", "cases")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mining.columns import CASE, CASE_PREFIX
-from mining.ordering import require_columns
+from taskloom.mining.columns import CASE, CASE_PREFIX
+from taskloom.mining.ordering import require_columns
 
 
 def case_distribution(log: pd.DataFrame, attribute: str, *, dropna: bool = True) -> pd.DataFrame:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mining.columns import ACTIVITY
-from mining.dfg_model import DFG
-from mining.ordering import Ordered, order_log
+from taskloom.mining.columns import ACTIVITY
+from taskloom.mining.dfg_model import DFG
+from taskloom.mining.ordering import Ordered, order_log
 
 EDGE_COLUMNS = ("source", "target", "frequency", "cases", "mean_s", "median_s",
                 "min_s", "max_s", "total_s")

@@ -19,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from mining import filters
-from mining.errors import LogInputError
+from taskloom.mining import filters
+from taskloom.mining.errors import LogInputError
 
 _NUM = (int, float)
 _LIST = (list,)

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from mining.columns import ACTIVITY, CASE, CASE_PREFIX, TIMESTAMP
-from mining.errors import LogInputError
-from mining.ordering import Ordered, order_log, require_columns, ts_ns
-from mining.variants import case_variants
+from taskloom.mining.columns import ACTIVITY, CASE, CASE_PREFIX, TIMESTAMP
+from taskloom.mining.errors import LogInputError
+from taskloom.mining.ordering import Ordered, order_log, require_columns, ts_ns
+from taskloom.mining.variants import case_variants
 
 
 def _keep_cases(log: pd.DataFrame, o: Ordered, case_mask: np.ndarray) -> pd.DataFrame:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mining.columns import ACTIVITY, CASE, START_TIMESTAMP, TIMESTAMP
-from mining.errors import LogInputError
+from taskloom.mining.columns import ACTIVITY, CASE, START_TIMESTAMP, TIMESTAMP
+from taskloom.mining.errors import LogInputError
 
 
 @dataclass(frozen=True)

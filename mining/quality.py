@@ -14,8 +14,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from mining.columns import ACTIVITY, CASE, TIMESTAMP
-from mining.ordering import require_columns, ts_ns
+from taskloom.mining.columns import ACTIVITY, CASE, TIMESTAMP
+from taskloom.mining.ordering import require_columns, ts_ns
 
 RECORDED_AT_COLUMNS = ("recorded_at", "time:recorded", "recorded", "registered_at", "time:registered")
 EXAMPLES = 5

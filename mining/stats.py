@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from mining.columns import ACTIVITY
-from mining.ordering import Ordered, order_log
-from mining.variants import count_variants
+from taskloom.mining.columns import ACTIVITY
+from taskloom.mining.ordering import Ordered, order_log
+from taskloom.mining.variants import count_variants
 
 
 @dataclass(frozen=True)

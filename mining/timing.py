@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mining.columns import ACTIVITY
-from mining.ordering import order_log
+from taskloom.mining.columns import ACTIVITY
+from taskloom.mining.ordering import order_log
 
 
 def time_between(log: pd.DataFrame, source: str, target: str,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mining.columns import ACTIVITY
-from mining.ordering import Ordered, order_log
+from taskloom.mining.columns import ACTIVITY
+from taskloom.mining.ordering import Ordered, order_log
 
 _BASES = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 

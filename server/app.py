@@ -10,11 +10,11 @@ import logging
 
 from fastapi import FastAPI
 
-from collector import api
-from collector.limits import Limits
-from collector.store import Store
-from server.cli.base import CliError
-from server.config import Settings, load_settings
+from taskloom.collector import api
+from taskloom.collector.limits import Limits
+from taskloom.collector.store import Store
+from taskloom.server.cli.base import CliError
+from taskloom.server.config import Settings, load_settings
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agent.protocol import MAX_BATCH_EVENTS, MAX_BODY_BYTES
+from taskloom.agent.protocol import MAX_BATCH_EVENTS, MAX_BODY_BYTES
 
 
 class Settings(BaseSettings):

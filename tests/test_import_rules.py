@@ -35,10 +35,14 @@ def _violations(package: str) -> list[str]:
     bad: list[str] = []
     for path in sorted((ROOT / package).rglob("*.py")):
         for line, name in _imports(path):
-            top = name.split(".")[0]
+            parts = name.split(".")
+            top = parts[1] if parts[0] == "taskloom" and len(parts) > 1 else parts[0]
+            name = name.removeprefix("taskloom.")
             where = f"{path.relative_to(ROOT)}:{line} imports {name}"
             allowed = any(name == ok or name.startswith(ok + ".") for ok in ALLOWED[package])
-            if top in PACKAGES and top != package and not allowed:
+            if parts[0] in PACKAGES:
+                bad.append(where + " (import it as taskloom." + parts[0] + ")")
+            elif top in PACKAGES and top != package and not allowed:
                 bad.append(where)
             if package == "agent" and top in HEAVY_FOR_AGENT:
                 bad.append(where + " (the agent must stay light)")
@@ -53,6 +57,6 @@ def test_package_respects_import_rules(package: str) -> None:
 def test_checker_sees_a_violation(tmp_path: Path) -> None:
     """The rule check itself must be able to fail."""
     sample = tmp_path / "x.py"
-    sample.write_text("import collector.store\nfrom server import app\nimport pandas as pd\n")
+    sample.write_text("import taskloom.collector.store\nfrom taskloom.server import app\nimport pandas as pd\n")
     names = [name for _, name in _imports(sample)]
-    assert names == ["collector.store", "server.app", "pandas"]
+    assert names == ["taskloom.collector.store", "taskloom.server.app", "pandas"]

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from agent.keys import KeyStroke
+from taskloom.agent.keys import KeyStroke
 
 log = logging.getLogger(__name__)
 
@@ -127,26 +127,26 @@ def select_backend(platform: str | None = None) -> Backend:
             hint = (" (a native Wayland session: X11 hooks see only XWayland apps; run "
                     "the agent in an X11 session)") if os.environ.get("WAYLAND_DISPLAY") else ""
             raise CaptureUnavailable(f"no X display (DISPLAY is not set){hint}")
-        from agent.capture.x11 import X11WindowSource
+        from taskloom.agent.capture.x11 import X11WindowSource
 
         windows: WindowSource = X11WindowSource()
         inputs = _x11_inputs()
     elif platform == "win32":
-        from agent.capture.windows import Win32WindowSource
+        from taskloom.agent.capture.windows import Win32WindowSource
 
         windows = Win32WindowSource()
         inputs = None
     elif platform == "darwin":
-        from agent.capture.macos import MacWindowSource
+        from taskloom.agent.capture.macos import MacWindowSource
 
         windows = MacWindowSource()
         inputs = None
     else:
         raise CaptureUnavailable(f"no capture backend for platform {platform!r}")
-    from agent.capture.screen import MssScreenSource
+    from taskloom.agent.capture.screen import MssScreenSource
 
     if inputs is None:
-        from agent.capture.inputs import PynputInput
+        from taskloom.agent.capture.inputs import PynputInput
 
         inputs = PynputInput()
     return Backend(platform, windows, inputs, MssScreenSource)
@@ -154,7 +154,12 @@ def select_backend(platform: str | None = None) -> Backend:
 
 def _x11_inputs() -> InputSource | None:
     """The X RECORD hook when the server offers RECORD; None (pynput) otherwise."""
-    from agent.capture.xrecord import KeyDecoder, RecordUnavailable, XRecordInput, record_available
+    from taskloom.agent.capture.xrecord import (
+        KeyDecoder,
+        RecordUnavailable,
+        XRecordInput,
+        record_available,
+    )
 
     if not record_available():
         log.warning("the X server has no RECORD extension: falling back to pynput's hooks")

@@ -13,8 +13,8 @@ import sys
 import threading
 from typing import Any
 
-from agent.capture import InputSink
-from agent.keys import KeyStroke, classify, modifier_of
+from taskloom.agent.capture import InputSink
+from taskloom.agent.keys import KeyStroke, classify, modifier_of
 
 log = logging.getLogger(__name__)
 

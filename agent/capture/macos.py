@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from agent.capture import VisibleWindow, WindowInfo
+from taskloom.agent.capture import VisibleWindow, WindowInfo
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterable
 from typing import Any
 
-from agent.capture import Frame, Rect
+from taskloom.agent.capture import Frame, Rect
 
 
 class MssScreenSource:

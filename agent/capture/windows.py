@@ -13,7 +13,7 @@ import logging
 import ntpath
 from typing import Any, Protocol
 
-from agent.capture import Rect, VisibleWindow, WindowInfo
+from taskloom.agent.capture import Rect, VisibleWindow, WindowInfo
 
 log = logging.getLogger(__name__)
 

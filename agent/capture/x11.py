@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from agent.capture import Rect, VisibleWindow, WindowInfo
+from taskloom.agent.capture import Rect, VisibleWindow, WindowInfo
 
 log = logging.getLogger(__name__)
 

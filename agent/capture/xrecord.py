@@ -26,8 +26,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from agent.capture import InputSink
-from agent.keys import classify, modifier_of
+from taskloom.agent.capture import InputSink
+from taskloom.agent.keys import classify, modifier_of
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def _pynput_symbol_tables() -> tuple[dict[int, str], dict[str, str], dict[str, i
     if spec is None or not spec.submodule_search_locations:
         raise RecordUnavailable("pynput is not installed (its keysym tables are needed)")
     path = f"{next(iter(spec.submodule_search_locations))}/_util/xorg_keysyms.py"
-    data_spec = importlib.util.spec_from_file_location("agent.capture._xorg_keysyms", path)
+    data_spec = importlib.util.spec_from_file_location("taskloom.agent.capture._xorg_keysyms", path)
     if data_spec is None or data_spec.loader is None:
         raise RecordUnavailable(f"cannot load pynput's keysym tables from {path}")
     module = importlib.util.module_from_spec(data_spec)

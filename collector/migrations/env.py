@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from collector.schema import metadata
+from taskloom.collector.schema import metadata
 
 config = context.config
 connection = config.attributes.get("connection")

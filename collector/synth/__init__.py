@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from collector.synth.ehr import EhrGenerator, Study
-from collector.synth.sink import TRUTH_COLUMNS
+from taskloom.collector.synth.ehr import EhrGenerator, Study
+from taskloom.collector.synth.sink import TRUTH_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def generate_study(study: Study, out_dir: Path, fmt: str = "csv",
 
     ``max_events`` stops after the day that reaches it (for "about N events" runs).
     """
-    from mining.io import write_log
+    from taskloom.mining.io import write_log
 
     out_dir.mkdir(parents=True, exist_ok=True)
     ui_path = out_dir / f"ui_events.{fmt}"

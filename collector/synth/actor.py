@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collector.synth.sink import Sink
+from taskloom.collector.synth.sink import Sink
 
 KEY_MIX = {
     "text": {"letter": 0.78, "space": 0.15, "punctuation": 0.03, "backspace": 0.03, "enter": 0.01},

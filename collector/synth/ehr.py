@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from agent.protocol import keyed_token
-from collector.synth.actor import Actor
-from collector.synth.sink import Sink
+from taskloom.agent.protocol import keyed_token
+from taskloom.collector.synth.actor import Actor
+from taskloom.collector.synth.sink import Sink
 
 EPR = "CareFlowEPR.exe"
 MAIL = "OUTLOOK.EXE"

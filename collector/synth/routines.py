@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from collector.uilogs.actionlogger import ACTION_LOGGER_COLUMNS
+from taskloom.collector.uilogs.actionlogger import ACTION_LOGGER_COLUMNS
 
 FORM_URL = "https://crm.example.org/customers/new"
 ORDER_URL = "https://crm.example.org/orders/edit"

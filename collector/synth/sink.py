@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agent.protocol import EVENT_FIELDS
+from taskloom.agent.protocol import EVENT_FIELDS
 
 TRUTH_COLUMNS = ("truth_task_type", "truth_task_instance", "truth_case")
 

@@ -13,18 +13,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from collector.tasks.cluster import ClusterParams, TypeModel, fit_types, stable_ids
-from collector.tasks.events import IDLE_KINDS, stream_order
-from collector.tasks.features import DENSE_NAMES, SegmentTable, feature_matrix, segment_table
-from collector.tasks.labels import (
+from taskloom.collector.tasks.cluster import ClusterParams, TypeModel, fit_types, stable_ids
+from taskloom.collector.tasks.events import IDLE_KINDS, stream_order
+from taskloom.collector.tasks.features import (
+    DENSE_NAMES,
+    SegmentTable,
+    feature_matrix,
+    segment_table,
+)
+from taskloom.collector.tasks.labels import (
     IDLE_TYPE,
     distinctive_screens,
     generate_labels,
     load_labels,
     merge_labels,
 )
-from collector.tasks.refine import RefineParams, specific_votes, split_runs, split_tails
-from collector.tasks.segment import SegmentParams, segment, symbols
+from taskloom.collector.tasks.refine import RefineParams, specific_votes, split_runs, split_tails
+from taskloom.collector.tasks.segment import SegmentParams, segment, symbols
 
 log = logging.getLogger(__name__)
 

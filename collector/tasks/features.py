@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from collector.tasks.events import IDLE_KINDS, stream_order
-from collector.tasks.segment import _MASK_RE, per_unique
+from taskloom.collector.tasks.events import IDLE_KINDS, stream_order
+from taskloom.collector.tasks.segment import _MASK_RE, per_unique
 
 SEP = "\x1f"
 KINDS = ("click", "typing", "key", "scroll", "focus", "copy", "paste", "shortcut")

@@ -60,7 +60,7 @@ def generate_labels(centroids: np.ndarray, names: list[str], ids: list[str],
 def distinctive_screens(titles: pd.Series, type_code: np.ndarray, k: int) -> list[str | None]:
     """Per type code 0..k-1, the screen (title up to its first separator, identifiers and
     numbers masked) most typical of it: count in the type × lift over all types."""
-    from collector.tasks.segment import mask_title, per_unique
+    from taskloom.collector.tasks.segment import mask_title, per_unique
 
     screen = per_unique(mask_title(titles.astype("string")), lambda t: t.str.split(
         r"\s+[·|–—-]\s+", regex=True).str[0].str.replace("#", "", regex=False).str.strip())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from collector.tasks.labels import IDLE_TYPE
+from taskloom.collector.tasks.labels import IDLE_TYPE
 
 WORKING_DAYS_PER_MONTH = 21
 

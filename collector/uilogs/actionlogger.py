@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from collector.tasks.events import FRAME_COLUMNS, to_ms
-from collector.uilogs.redact import redact
+from taskloom.collector.tasks.events import FRAME_COLUMNS, to_ms
+from taskloom.collector.uilogs.redact import redact
 
 ACTION_LOGGER_COLUMNS = (
     "timeStamp", "userID", "targetApp", "eventType", "url", "content", "target.workbookName",

@@ -11,17 +11,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from collector.tasks.events import FRAME_COLUMNS, to_ms
-from collector.uilogs.actionlogger import map_kind
-from collector.uilogs.redact import redact
+from taskloom.collector.tasks.events import FRAME_COLUMNS, to_ms
+from taskloom.collector.uilogs.actionlogger import map_kind
+from taskloom.collector.uilogs.redact import redact
 
 CONTENT_COLUMNS = ("Value", "value", "content", "Found")
 
 
 def read_ui_xes(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read an XES UI log with ``mining.io.read_log``: (redacted rows in stream order, frame)."""
-    from mining.columns import ACTIVITY, RESOURCE, TIMESTAMP
-    from mining.io import read_log
+    from taskloom.mining.columns import ACTIVITY, RESOURCE, TIMESTAMP
+    from taskloom.mining.io import read_log
 
     raw = read_log(path)
     rows = raw.sort_values(TIMESTAMP, kind="stable").reset_index(drop=True)

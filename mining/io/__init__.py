@@ -10,12 +10,12 @@ import os
 
 import pandas as pd
 
-from mining.errors import LogInputError
-from mining.io._files import check_exists, kind_of
-from mining.io.csv_io import CsvMapping, read_csv, write_csv
-from mining.io.parquet_io import read_parquet, write_parquet
-from mining.io.xes_read import read_xes
-from mining.io.xes_write import write_xes
+from taskloom.mining.errors import LogInputError
+from taskloom.mining.io._files import check_exists, kind_of
+from taskloom.mining.io.csv_io import CsvMapping, read_csv, write_csv
+from taskloom.mining.io.parquet_io import read_parquet, write_parquet
+from taskloom.mining.io.xes_read import read_xes
+from taskloom.mining.io.xes_write import write_xes
 
 
 def read_log(path: str | os.PathLike[str], csv: CsvMapping | None = None) -> pd.DataFrame:

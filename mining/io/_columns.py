@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from mining.columns import ACTIVITY, CASE, CASE_PREFIX, TIMESTAMP
-from mining.errors import LogInputError
+from taskloom.mining.columns import ACTIVITY, CASE, CASE_PREFIX, TIMESTAMP
+from taskloom.mining.errors import LogInputError
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import os
 import zlib
 from pathlib import Path
 
-from mining.errors import LogInputError
+from taskloom.mining.errors import LogInputError
 
 SUFFIXES = (".xes.gz", ".csv.gz", ".xes", ".csv", ".parquet")
 

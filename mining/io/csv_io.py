@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from mining.columns import ACTIVITY, CASE, RESOURCE, START_TIMESTAMP, TIMESTAMP
-from mining.errors import LogInputError
-from mining.io._columns import DATETIME_DTYPE
+from taskloom.mining.columns import ACTIVITY, CASE, RESOURCE, START_TIMESTAMP, TIMESTAMP
+from taskloom.mining.errors import LogInputError
+from taskloom.mining.io._columns import DATETIME_DTYPE
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +236,7 @@ def _csv_text(col: pd.Series) -> pd.Series:
         col = col.astype(dtype.categories.dtype)
         dtype = col.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype):
-        from mining.io.xes_write import format_dates
+        from taskloom.mining.io.xes_write import format_dates
 
         return ('"' + format_dates(col) + '"').fillna("")
     if pd.api.types.is_bool_dtype(dtype):

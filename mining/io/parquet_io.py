@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from mining.columns import CASE
-from mining.errors import LogInputError
-from mining.io._columns import DATETIME_DTYPE
+from taskloom.mining.columns import CASE
+from taskloom.mining.errors import LogInputError
+from taskloom.mining.io._columns import DATETIME_DTYPE
 
 
 def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:

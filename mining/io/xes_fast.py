@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mining.errors import LogInputError
-from mining.io._columns import DATETIME_DTYPE, assemble, parse_dates, spread, typed_values
+from taskloom.mining.errors import LogInputError
+from taskloom.mining.io._columns import DATETIME_DTYPE, assemble, parse_dates, spread, typed_values
 
 log = logging.getLogger(__name__)
 

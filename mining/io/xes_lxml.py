@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
-from mining.errors import LogInputError
-from mining.io._columns import assemble, spread, typed_values
+from taskloom.mining.errors import LogInputError
+from taskloom.mining.io._columns import assemble, spread, typed_values
 
 ATTRIBUTE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
 NESTING_TAGS = ATTRIBUTE_TAGS | {"list", "container", "values"}

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from mining.io._files import read_bytes
-from mining.io.xes_fast import NotFastPath, parse_xes_fast
-from mining.io.xes_lxml import parse_xes_lxml
+from taskloom.mining.io._files import read_bytes
+from taskloom.mining.io.xes_fast import NotFastPath, parse_xes_fast
+from taskloom.mining.io.xes_lxml import parse_xes_lxml
 
 log = logging.getLogger(__name__)
 

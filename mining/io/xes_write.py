@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mining.columns import CASE, CASE_PREFIX
-from mining.errors import LogInputError
+from taskloom.mining.columns import CASE, CASE_PREFIX
+from taskloom.mining.errors import LogInputError
 
 HEADER = """<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1849-2016" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">

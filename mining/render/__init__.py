@@ -4,7 +4,7 @@
 draws the map (no Graphviz, no scripts, no external resources).
 """
 
-from mining.render.layout import ArcPath, Layout, NodeBox, layout_dfg
-from mining.render.svg import render_svg
+from taskloom.mining.render.layout import ArcPath, Layout, NodeBox, layout_dfg
+from taskloom.mining.render.svg import render_svg
 
 __all__ = ["ArcPath", "Layout", "NodeBox", "layout_dfg", "render_svg"]

@@ -14,16 +14,16 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from mining.dfg_model import DFG
-from mining.render.coordinates import assign_positions
-from mining.render.layering import (
+from taskloom.mining.dfg_model import DFG
+from taskloom.mining.render.coordinates import assign_positions
+from taskloom.mining.render.layering import (
     add_dummies,
     balance,
     feedback_arcs,
     longest_path_layers,
     pull_down,
 )
-from mining.render.ordering import order_layers
+from taskloom.mining.render.ordering import order_layers
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mining.render.layering import Layered
+from taskloom.mining.render.layering import Layered
 
 
 def _neighbours(lg: Layered) -> tuple[list[list[int]], list[list[int]]]:

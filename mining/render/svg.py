@@ -11,9 +11,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
 
-from mining.dfg_model import DFG
-from mining.render.layout import Layout, NodeBox, layout_dfg
-from mining.render.style import (
+from taskloom.mining.dfg_model import DFG
+from taskloom.mining.render.layout import Layout, NodeBox, layout_dfg
+from taskloom.mining.render.style import (
     COLORS,
     DURATION_PALETTE,
     FREQUENCY_PALETTE,

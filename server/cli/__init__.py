@@ -14,16 +14,16 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from server.cli.base import CliError, is_user_error
+from taskloom.server.cli.base import CliError, is_user_error
 
 # Area modules, in the order their commands appear in --help. A module that is not
 # there yet (or whose extra is not installed) is skipped with a debug message.
 COMMAND_MODULES = (
-    "server.cli.mining_cmds",
-    "server.cli.map_cmd",
-    "server.cli.collector_cmds",
-    "server.cli.task_cmds",
-    "server.cli.demo_cmd",
+    "taskloom.server.cli.mining_cmds",
+    "taskloom.server.cli.map_cmd",
+    "taskloom.server.cli.collector_cmds",
+    "taskloom.server.cli.task_cmds",
+    "taskloom.server.cli.demo_cmd",
 )
 
 log = logging.getLogger("taskloom")

@@ -12,10 +12,10 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from server.cli.base import CliError, default_db_url
+from taskloom.server.cli.base import CliError, default_db_url
 
 if TYPE_CHECKING:
-    from collector.store import Store
+    from taskloom.collector.store import Store
 
 
 def _out(line: str = "") -> None:
@@ -31,7 +31,7 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
 
 
 def _open(args: argparse.Namespace) -> Store:
-    from collector.store import Store
+    from taskloom.collector.store import Store
 
     try:
         return Store.open(args.db)
@@ -120,7 +120,7 @@ def register(sub: Any) -> None:
 
 
 def _add_log_options(parser: argparse.ArgumentParser) -> None:
-    from server.cli.logopts import add_log_arguments
+    from taskloom.server.cli.logopts import add_log_arguments
 
     add_log_arguments(parser)
 
@@ -131,8 +131,8 @@ def _add_log_options(parser: argparse.ArgumentParser) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server.app import create_app
-    from server.config import load_settings
+    from taskloom.server.app import create_app
+    from taskloom.server.config import load_settings
 
     settings = load_settings(db=args.db, host=args.host, port=args.port)
     args.db = settings.db
@@ -216,7 +216,7 @@ def cmd_study_list(args: argparse.Namespace) -> int:
 
 
 def cmd_device_token(args: argparse.Namespace) -> int:
-    from collector.store import parse_duration
+    from taskloom.collector.store import parse_duration
 
     expires = parse_duration(args.expires)
     store = _open(args)
@@ -266,8 +266,8 @@ def cmd_device_revoke(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from collector.api import import_frame
-    from server.cli.logopts import load_log
+    from taskloom.collector.api import import_frame
+    from taskloom.server.cli.logopts import load_log
 
     store = _open(args)
     try:
@@ -287,7 +287,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from collector.exports import format_of, write_ui_events
+    from taskloom.collector.exports import format_of, write_ui_events
 
     format_of(args.output)  # fail before reading anything
     store = _open(args)

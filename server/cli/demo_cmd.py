@@ -24,12 +24,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from server.cli.base import CliError, default_db_url
+from taskloom.server.cli.base import CliError, default_db_url
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from collector.store import Store
+    from taskloom.collector.store import Store
 
 STUDY = "ehr-demo"
 BATCH = 500
@@ -69,8 +69,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from collector.store import NotFound
-    from server.cli.collector_cmds import _open
+    from taskloom.collector.store import NotFound
+    from taskloom.server.cli.collector_cmds import _open
 
     if args.clinicians < 1 or args.days < 1:
         raise CliError("--clinicians and --days must be at least 1")
@@ -111,7 +111,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         store.close()
     if args.no_serve:
         return 0
-    from server.cli.collector_cmds import cmd_serve
+    from taskloom.server.cli.collector_cmds import cmd_serve
 
     _say("[6/6] starting the collector (Ctrl+C stops it)")
     return cmd_serve(argparse.Namespace(db=args.db, host=args.host, port=args.port, access_log=False))
@@ -122,9 +122,9 @@ def load_study(store: Store, study: dict[str, Any], out_dir: Path, clinicians: i
     """Generate the study with the store's key, ingest its UI events, import its system log."""
     import pandas as pd
 
-    from collector.api import import_frame
-    from collector.synth import Study, generate_study
-    from mining.io import read_log
+    from taskloom.collector.api import import_frame
+    from taskloom.collector.synth import Study, generate_study
+    from taskloom.mining.io import read_log
 
     t0 = time.monotonic()
     gen = generate_study(Study(clinicians=clinicians, days=days, seed=seed,
@@ -153,7 +153,7 @@ def load_study(store: Store, study: dict[str, Any], out_dir: Path, clinicians: i
 
 
 def _wire_events(events: pd.DataFrame, device_id: str) -> list[dict[str, Any]]:
-    from agent.protocol import EVENT_FIELDS
+    from taskloom.agent.protocol import EVENT_FIELDS
 
     out = []
     for row in events[list(EVENT_FIELDS)].to_dict("records"):
@@ -169,8 +169,8 @@ def _wire_events(events: pd.DataFrame, device_id: str) -> list[dict[str, Any]]:
 
 def ingest_device(store: Store, device_id: str, study_id: int, events: pd.DataFrame) -> tuple[int, int]:
     """Send one device's events in batches through the ingest path; (accepted, rejected)."""
-    from collector.api import ingest_events
-    from collector.store import Device
+    from taskloom.collector.api import ingest_events
+    from taskloom.collector.store import Device
 
     device = Device(id=device_id, study_id=study_id)
     wire = _wire_events(events, device_id)
@@ -186,13 +186,13 @@ def mine(store: Store, study: dict[str, Any], out_dir: Path) -> None:
     """Discover tasks on the stored UI events and draw the system log's process map."""
     import pandas as pd
 
-    from collector.tasks.discover import discover
-    from collector.tasks.evaluate import evaluate
-    from mining.abstraction import abstract_dfg
-    from mining.dfg import discover_dfg
-    from mining.render import render_svg
-    from server.cli.map_cmd import write_atomically
-    from server.cli.task_cmds import study_events
+    from taskloom.collector.tasks.discover import discover
+    from taskloom.collector.tasks.evaluate import evaluate
+    from taskloom.mining.abstraction import abstract_dfg
+    from taskloom.mining.dfg import discover_dfg
+    from taskloom.mining.render import render_svg
+    from taskloom.server.cli.map_cmd import write_atomically
+    from taskloom.server.cli.task_cmds import study_events
 
     t0 = time.monotonic()
     ui, ev = study_events(store, study["id"])

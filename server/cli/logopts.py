@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from server.cli.base import CliError
+from taskloom.server.cli.base import CliError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mining.io import CsvMapping
+    from taskloom.mining.io import CsvMapping
 
 
 def add_log_arguments(parser: argparse.ArgumentParser, *, positional: str = "log") -> None:
@@ -41,7 +41,7 @@ def add_log_arguments(parser: argparse.ArgumentParser, *, positional: str = "log
 
 def csv_mapping(args: argparse.Namespace) -> CsvMapping:
     """The CsvMapping the options describe."""
-    from mining.io import CsvMapping
+    from taskloom.mining.io import CsvMapping
 
     sep = args.sep
     if sep in ("\\t", "tab", "TAB"):
@@ -55,7 +55,7 @@ def csv_mapping(args: argparse.Namespace) -> CsvMapping:
 
 def load_log(args: argparse.Namespace, *, positional: str = "log") -> pd.DataFrame:
     """Read the log named on the command line (user-facing errors for bad files)."""
-    from mining.io import read_log
+    from taskloom.mining.io import read_log
 
     path = Path(getattr(args, positional))
     if not path.exists():

@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from server.cli.base import CliError
-from server.cli.logopts import add_log_arguments, load_log
+from taskloom.server.cli.base import CliError
+from taskloom.server.cli.logopts import add_log_arguments, load_log
 
 OVERLAY_CHOICES = ("frequency", "case", "case-pct", "duration-mean", "duration-median",
                    "duration-min", "duration-max", "duration-total")
@@ -46,9 +46,9 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from mining.abstraction import abstract_dfg
-    from mining.dfg import discover_dfg
-    from mining.render import render_svg
+    from taskloom.mining.abstraction import abstract_dfg
+    from taskloom.mining.dfg import discover_dfg
+    from taskloom.mining.render import render_svg
 
     out = Path(args.output)
     if out.is_dir():

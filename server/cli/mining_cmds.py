@@ -11,7 +11,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from server.cli.logopts import add_log_arguments, load_log
+from taskloom.server.cli.logopts import add_log_arguments, load_log
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,7 +26,7 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """(log after --filter, the whole log or None when unfiltered)."""
     log = load_log(args)
     if getattr(args, "filter", None):
-        from mining.filter_spec import apply_spec, load_spec
+        from taskloom.mining.filter_spec import apply_spec, load_spec
 
         spec = load_spec(args.filter)
         return apply_spec(log, spec), log
@@ -38,7 +38,7 @@ def _dump(doc: object) -> None:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from mining.stats import compare_lines, log_stats
+    from taskloom.mining.stats import compare_lines, log_stats
 
     log, whole = _load(args)
     stats = log_stats(log)
@@ -51,14 +51,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_dfg(args: argparse.Namespace) -> int:
-    from mining.dfg import dfg_to_json, discover_dfg
+    from taskloom.mining.dfg import dfg_to_json, discover_dfg
 
     log, _ = _load(args)
     dfg = discover_dfg(log, args.perspective)
     if args.json:
         _dump(dfg_to_json(dfg))
         return 0
-    from mining.stats import human_duration
+    from taskloom.mining.stats import human_duration
 
     out = [f"{len(dfg.nodes)} nodes, {len(dfg.edges)} arcs ({args.perspective})",
            f"{'frequency':>9} {'cases':>7} {'mean':>9} {'median':>9}  arc"]
@@ -72,8 +72,8 @@ def cmd_dfg(args: argparse.Namespace) -> int:
 
 
 def cmd_variants(args: argparse.Namespace) -> int:
-    from mining.stats import human_duration
-    from mining.variants import variants_table
+    from taskloom.mining.stats import human_duration
+    from taskloom.mining.variants import variants_table
 
     log, _ = _load(args)
     table = variants_table(log, args.perspective, top=args.top)
@@ -91,8 +91,8 @@ def cmd_variants(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from mining.errors import LogInputError
-    from mining.io import write_log
+    from taskloom.mining.errors import LogInputError
+    from taskloom.mining.io import write_log
 
     log = load_log(args, positional="input")
     try:
@@ -106,7 +106,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_quality(args: argparse.Namespace) -> int:
-    from mining.quality import quality_report
+    from taskloom.mining.quality import quality_report
 
     log, _ = _load(args)
     report = quality_report(log, recorded_at=args.recorded_at, late_after_s=args.late_after)

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from server.cli.base import CliError
+from taskloom.server.cli.base import CliError
 
 if TYPE_CHECKING:
-    from collector.store import Store
+    from taskloom.collector.store import Store
 
 FORMATS = ("taskloom", "actionlogger", "xes")
 
@@ -85,7 +85,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.clinicians < 1 or args.days < 1:
         raise CliError("--clinicians and --days must be at least 1")
     if args.style == "routines":
-        from collector.synth.routines import RoutineStudy, write_routine_log
+        from taskloom.collector.synth.routines import RoutineStudy, write_routine_log
 
         if not 0.0 <= args.shared_opening <= 1.0:
             raise CliError("--shared-opening must be between 0 and 1")
@@ -94,7 +94,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                                               shared_opening=args.shared_opening), args.out)
         sys.stdout.write(f"wrote {path}\n")
         return 0
-    from collector.synth import Study, generate_study
+    from taskloom.collector.synth import Study, generate_study
 
     res = generate_study(Study(clinicians=args.clinicians, days=args.days, seed=args.seed,
                                study_key=args.study_key), args.out, args.format, args.max_events)
@@ -108,15 +108,15 @@ def _load(path: Path, fmt: str) -> tuple[Any, Any]:
     """(rows to write back, task-mining event frame) for an input file."""
     import pandas as pd
 
-    from collector.tasks.events import WIRE_READ, from_wire
+    from taskloom.collector.tasks.events import WIRE_READ, from_wire
 
     _need(path)
     if fmt == "actionlogger":
-        from collector.uilogs import read_actionlogger
+        from taskloom.collector.uilogs import read_actionlogger
 
         return read_actionlogger(path)
     if fmt == "xes":
-        from collector.uilogs import read_ui_xes
+        from taskloom.collector.uilogs import read_ui_xes
 
         return read_ui_xes(path)
     if path.suffix == ".parquet":
@@ -147,8 +147,8 @@ def _load_many(paths: list[Path], fmt: str) -> tuple[Any, Any]:
 def study_events(store: Store, study: int | str) -> tuple[Any, Any]:
     """A study's stored UI events as wire-format rows (as `taskloom export` writes them;
     device from the token) and their task-mining event frame."""
-    from collector.exports import csv_frame
-    from collector.tasks.events import WIRE_READ, from_wire
+    from taskloom.collector.exports import csv_frame
+    from taskloom.collector.tasks.events import WIRE_READ, from_wire
 
     rows = csv_frame(store.ui_events_frame(study))
     return rows, from_wire(rows[[c for c in WIRE_READ if c in rows.columns]])
@@ -156,8 +156,8 @@ def study_events(store: Store, study: int | str) -> tuple[Any, Any]:
 
 def _load_study(name: str, db: str | None) -> tuple[Any, Any]:
     """``study_events`` of the study called ``name`` in the store at ``db``."""
-    from server.cli.base import default_db_url
-    from server.cli.collector_cmds import _open
+    from taskloom.server.cli.base import default_db_url
+    from taskloom.server.cli.collector_cmds import _open
 
     store = _open(argparse.Namespace(db=db or default_db_url()))
     try:
@@ -170,9 +170,9 @@ def _load_study(name: str, db: str | None) -> tuple[Any, Any]:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from collector.tasks.cluster import ClusterParams
-    from collector.tasks.discover import discover
-    from collector.tasks.segment import SegmentParams
+    from taskloom.collector.tasks.cluster import ClusterParams
+    from taskloom.collector.tasks.discover import discover
+    from taskloom.collector.tasks.segment import SegmentParams
 
     if args.study is not None:
         if args.file:
@@ -208,7 +208,7 @@ def _pick(columns: Any, given: str | None, options: tuple[str, ...]) -> str | No
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from collector.tasks.evaluate import evaluate
+    from taskloom.collector.tasks.evaluate import evaluate
 
     _need(args.file)
     df = pd.read_csv(args.file, dtype=str, keep_default_na=False, na_values=[""])
@@ -244,9 +244,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    from collector.tasks.features import segment_table
-    from collector.tasks.labels import load_labels
-    from collector.tasks.stats import automation_candidates, type_table
+    from taskloom.collector.tasks.features import segment_table
+    from taskloom.collector.tasks.labels import load_labels
+    from taskloom.collector.tasks.stats import automation_candidates, type_table
 
     rows, ev = _load(args.file, args.format)
     if "task_type" not in rows.columns or "task_instance" not in rows.columns:

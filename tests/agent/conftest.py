@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.spool import Spool
+from taskloom.agent.spool import Spool
 from tests.agent import harness
 from tests.agent.harness import home_env
 

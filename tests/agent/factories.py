@@ -10,13 +10,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.capture import Frame, VisibleWindow, WindowInfo
-from agent.keys import KeyStroke
-from agent.protocol import DEFAULT_POLICY, EVENTS_PATH, HEARTBEAT_PATH, POLICY_PATH, parse_event
-from agent.recorder import Recorder
-from agent.spool import Spool
-from agent.state import merge_policy
-from agent.transport import Request, Response
+from taskloom.agent.capture import Frame, VisibleWindow, WindowInfo
+from taskloom.agent.keys import KeyStroke
+from taskloom.agent.protocol import (
+    DEFAULT_POLICY,
+    EVENTS_PATH,
+    HEARTBEAT_PATH,
+    POLICY_PATH,
+    parse_event,
+)
+from taskloom.agent.recorder import Recorder
+from taskloom.agent.spool import Spool
+from taskloom.agent.state import merge_policy
+from taskloom.agent.transport import Request, Response
 
 #: A fake NHS number with a valid mod-11 check digit (the NHS's own documentation example).
 FAKE_NHS = "943 476 5919"

@@ -211,11 +211,11 @@ class AgentProcess:
         capture_start/stop markers), oldest first, including any the spool bound dropped."""
         code = f"""
 import json, sys
-from agent import state
-from agent.cli import _spool
-from agent.config import AgentConfig, device_key
-from agent.keys import classify
-from agent.recorder import Recorder
+from taskloom.agent import state
+from taskloom.agent.cli import _spool
+from taskloom.agent.config import AgentConfig, device_key
+from taskloom.agent.keys import classify
+from taskloom.agent.recorder import Recorder
 spool = _spool()
 policy = state.cached_policy(spool)
 rec = Recorder(spool, policy, device_id=AgentConfig.load().device_id, os_user="feeder",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.capture import CaptureUnavailable, Rect, select_backend
-from agent.capture.macos import MacWindowSource
-from agent.capture.windows import Win32WindowSource, app_from_image
-from agent.capture.x11 import process_name
+from taskloom.agent.capture import CaptureUnavailable, Rect, select_backend
+from taskloom.agent.capture.macos import MacWindowSource
+from taskloom.agent.capture.windows import Win32WindowSource, app_from_image
+from taskloom.agent.capture.x11 import process_name
 
 
 class FakeWin32:

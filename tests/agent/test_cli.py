@@ -77,7 +77,7 @@ def test_changed_notice_needs_new_consent(tmp_path: Path) -> None:
 def test_show_prints_exactly_the_spool(tmp_path: Path) -> None:
     code = """
 import uuid
-from agent.cli import _spool
+from taskloom.agent.cli import _spool
 from tests.agent.factories import recorder_for, ScriptedWindows, window
 rec = recorder_for(_spool(), windows=ScriptedWindows(window()))
 rec.click(10, 10, "left")

@@ -7,7 +7,7 @@ import plistlib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from agent.runner import EXIT_REVOKED
+from taskloom.agent.runner import EXIT_REVOKED
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "agent"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.keys import classify
-from agent.protocol import keyed_token
+from taskloom.agent.keys import classify
+from taskloom.agent.protocol import keyed_token
 from tests.agent.conftest import XServer
 from tests.agent.factories import FAKE_NHS, SECRET, iter_files
 from tests.agent.harness import AgentProcess, RealCollector, open_tk_window, wait_for

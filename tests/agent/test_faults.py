@@ -12,11 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from agent.client import CollectorClient
-from agent.config import AgentConfig, spool_path
-from agent.shipper import Shipper
-from agent.spool import Spool
-from agent.transport import FunctionTransport, HttpxTransport, Request, Response, TransportError
+from taskloom.agent.client import CollectorClient
+from taskloom.agent.config import AgentConfig, spool_path
+from taskloom.agent.shipper import Shipper
+from taskloom.agent.spool import Spool
+from taskloom.agent.transport import (
+    FunctionTransport,
+    HttpxTransport,
+    Request,
+    Response,
+    TransportError,
+)
 from tests.agent.harness import AgentProcess, RealCollector, wait_for
 
 pytestmark = pytest.mark.slow

@@ -8,15 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import agent
+import taskloom.agent as agent
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("pandas", "sklearn", "fastapi", "numpy", "scipy", "sqlalchemy", "uvicorn", "pyarrow")
 
 _PROBE = """
 import importlib, json, pkgutil, sys
-import agent
-names = sorted(m.name for m in pkgutil.walk_packages(agent.__path__, "agent."))
+import taskloom.agent as agent
+names = sorted(m.name for m in pkgutil.walk_packages(agent.__path__, "taskloom.agent."))
 failed = {}
 for name in names:
     try:
@@ -31,8 +31,8 @@ def test_agent_modules_import_without_heavy_packages() -> None:
     out = subprocess.run([sys.executable, "-c", _PROBE], cwd=ROOT, capture_output=True, text=True,
                          check=True, env={"PATH": "/usr/bin:/bin"})
     result = json.loads(out.stdout)
-    expected = {m.name for m in pkgutil.walk_packages(agent.__path__, "agent.")}
-    assert set(result["modules"]) == expected and "agent.cli" in expected
+    expected = {m.name for m in pkgutil.walk_packages(agent.__path__, "taskloom.agent.")}
+    assert set(result["modules"]) == expected and "taskloom.agent.cli" in expected
     assert result["failed"] == {}
     heavy = [m for m in result["loaded"] if m.split(".")[0] in HEAVY]
     assert heavy == []

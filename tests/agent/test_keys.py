@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from agent.capture.inputs import stroke_of
-from agent.keys import BurstTracker, KeyStroke, classify
-from agent.protocol import KEY_CLASSES, SHORTCUT_RE
+from taskloom.agent.capture.inputs import stroke_of
+from taskloom.agent.keys import BurstTracker, KeyStroke, classify
+from taskloom.agent.protocol import KEY_CLASSES, SHORTCUT_RE
 
 NONE: frozenset[str] = frozenset()
 

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.privacy import (
+from taskloom.agent.privacy import (
     FULL_MASK,
     OTHER_APP,
     Redactor,
@@ -16,7 +16,7 @@ from agent.privacy import (
     pseudonym,
     url_for_policy,
 )
-from agent.protocol import keyed_token
+from taskloom.agent.protocol import keyed_token
 from tests.agent.factories import FAKE_NHS, STUDY_KEY, make_policy
 
 
@@ -106,7 +106,7 @@ def test_user_pseudonym_is_the_keyed_token_of_the_os_user() -> None:
 def test_study_hours() -> None:
     from datetime import datetime
 
-    from agent.state import in_study_hours
+    from taskloom.agent.state import in_study_hours
 
     policy = make_policy(study_hours={"days": [0, 1, 2, 3, 4], "start": "07:00", "end": "19:00"})
     assert in_study_hours(policy, datetime(2026, 11, 23, 9, 30))       # a Monday morning

@@ -5,11 +5,11 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
-from agent.capture import Rect, VisibleWindow
-from agent.capture.screen import decrypt
-from agent.keys import classify
-from agent.protocol import keyed_token, parse_event
-from agent.spool import Spool
+from taskloom.agent.capture import Rect, VisibleWindow
+from taskloom.agent.capture.screen import decrypt
+from taskloom.agent.keys import classify
+from taskloom.agent.protocol import keyed_token, parse_event
+from taskloom.agent.spool import Spool
 from tests.agent.factories import (
     FAKE_NHS,
     SECRET,

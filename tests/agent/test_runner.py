@@ -7,13 +7,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agent import state
-from agent.capture import Backend, InputSink
-from agent.config import AgentConfig, spool_path
-from agent.keys import classify
-from agent.runner import EXIT_REVOKED, Agent
-from agent.spool import Spool
-from agent.transport import FunctionTransport, TransportError
+from taskloom.agent import state
+from taskloom.agent.capture import Backend, InputSink
+from taskloom.agent.config import AgentConfig, spool_path
+from taskloom.agent.keys import classify
+from taskloom.agent.runner import EXIT_REVOKED, Agent
+from taskloom.agent.spool import Spool
+from taskloom.agent.transport import FunctionTransport, TransportError
 from tests.agent.factories import (
     SECRET,
     MemoryCollector,

@@ -10,11 +10,11 @@ import uuid
 
 import pytest
 
-from agent.client import CollectorClient, retry_after_seconds
-from agent.protocol import EVENTS_PATH
-from agent.shipper import Backoff, Shipper
-from agent.spool import Spool
-from agent.transport import FunctionTransport, Request, TransportError
+from taskloom.agent.client import CollectorClient, retry_after_seconds
+from taskloom.agent.protocol import EVENTS_PATH
+from taskloom.agent.shipper import Backoff, Shipper
+from taskloom.agent.spool import Spool
+from taskloom.agent.transport import FunctionTransport, Request, TransportError
 from tests.agent.factories import MemoryCollector, json_response
 
 

@@ -10,7 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
-from agent.spool import SEQ_BLOCK, Spool
+from taskloom.agent.spool import SEQ_BLOCK, Spool
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +59,7 @@ def test_byte_bound_drops_oldest_first_and_counts(tmp_path: Path) -> None:
 _WRITER = """
 import sys, uuid
 from pathlib import Path
-from agent.spool import Spool
+from taskloom.agent.spool import Spool
 spool = Spool(Path(sys.argv[1]))
 n = 0
 while True:
@@ -91,9 +91,9 @@ def test_corrupt_spool_record(tmp_path: Path) -> None:
     """A record the disk damaged is dropped and counted; it does not block the others."""
     import sqlite3
 
-    from agent.client import CollectorClient
-    from agent.shipper import Shipper
-    from agent.transport import FunctionTransport
+    from taskloom.agent.client import CollectorClient
+    from taskloom.agent.shipper import Shipper
+    from taskloom.agent.transport import FunctionTransport
     from tests.agent.factories import MemoryCollector
 
     spool = Spool(tmp_path / "s.sqlite3")

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from agent import state
-from agent.capture import select_backend
-from agent.capture.x11 import X11WindowSource
-from agent.config import AgentConfig
-from agent.protocol import keyed_token
-from agent.runner import Agent
-from agent.transport import FunctionTransport
+from taskloom.agent import state
+from taskloom.agent.capture import select_backend
+from taskloom.agent.capture.x11 import X11WindowSource
+from taskloom.agent.config import AgentConfig
+from taskloom.agent.protocol import keyed_token
+from taskloom.agent.runner import Agent
+from taskloom.agent.transport import FunctionTransport
 from tests.agent.conftest import XServer
 from tests.agent.factories import FAKE_NHS, SECRET, STUDY_KEY, MemoryCollector, iter_files
 from tests.agent.harness import open_tk_window, wait_for
@@ -86,7 +86,7 @@ def test_real_hooks_capture_clicks_typing_and_shortcuts(
 
 
 def test_mss_grabs_the_x_screen(xserver: XServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from agent.capture.screen import MssScreenSource, downscale, to_png
+    from taskloom.agent.capture.screen import MssScreenSource, downscale, to_png
 
     monkeypatch.setenv("DISPLAY", xserver.display)
     screen = MssScreenSource()

@@ -13,10 +13,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from agent.capture import select_backend
-from agent.capture.inputs import PynputInput, stroke_of
-from agent.capture.xrecord import THREAD_NAME, KeyDecoder, RecordUnavailable, XRecordInput
-from agent.keys import KeyStroke, classify
+from taskloom.agent.capture import select_backend
+from taskloom.agent.capture.inputs import PynputInput, stroke_of
+from taskloom.agent.capture.xrecord import THREAD_NAME, KeyDecoder, RecordUnavailable, XRecordInput
+from taskloom.agent.keys import KeyStroke, classify
 from tests.agent.conftest import XServer
 from tests.agent.factories import RecordingSink
 from tests.agent.harness import wait_for

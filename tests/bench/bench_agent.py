@@ -50,7 +50,7 @@ while True:
 
 BARE_XRECORD = """
 import time
-from agent.capture.xrecord import XRecordInput
+from taskloom.agent.capture.xrecord import XRecordInput
 class EmptySink:
     def click(self, x, y, button): pass
     def scroll(self, x, y, dx, dy): pass
@@ -64,9 +64,9 @@ while True:
 # hook, so it takes the pynput fallback.
 PYNPUT_AGENT = """
 import sys
-import agent.capture
-agent.capture._x11_inputs = lambda: None
-from agent.cli import main
+import taskloom.agent.capture
+taskloom.agent.capture._x11_inputs = lambda: None
+from taskloom.agent.cli import main
 sys.exit(main(["run"]))
 """
 

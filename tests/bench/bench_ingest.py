@@ -32,8 +32,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from agent.protocol import format_ts, parse_event  # noqa: E402
-from collector.store import Store, now_ms  # noqa: E402
+from taskloom.agent.protocol import format_ts, parse_event  # noqa: E402
+from taskloom.collector.store import Store, now_ms  # noqa: E402
 
 TASKLOOM = str(Path(sys.executable).parent / "taskloom")
 PG_SERVER = os.environ.get("TASKLOOM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -39,9 +39,9 @@ SLIDERS = [(nodes, arcs) for nodes in (100.0, 80.0, 60.0, 40.0) for arcs in (100
 
 def ours_change(dfg: Any, nodes: float, arcs: float) -> str:
     """One slider change in taskloom: abstraction + fresh layout + SVG."""
-    from mining.abstraction import abstract_dfg
-    from mining.render import layout as layout_module
-    from mining.render import render_svg
+    from taskloom.mining.abstraction import abstract_dfg
+    from taskloom.mining.render import layout as layout_module
+    from taskloom.mining.render import render_svg
 
     layout_module._CACHE.clear()  # a new slider position: no cached layout to reuse
     return render_svg(abstract_dfg(dfg, nodes, arcs), overlay="frequency")
@@ -85,8 +85,8 @@ def main() -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         import pm4py  # prints a banner on import
 
-    from mining.dfg import discover_dfg
-    from mining.io import read_log
+    from taskloom.mining.dfg import discover_dfg
+    from taskloom.mining.io import read_log
 
     with tempfile.TemporaryDirectory(prefix="bench_map_") as tmp:
         path = big_log(args.quick, Path(tmp))

@@ -49,9 +49,9 @@ sys.stdout.write(json.dumps(doc) + '\\n')
 
 def ours_all(log: Any) -> None:
     """taskloom: DFG (with durations), statistics, variants."""
-    from mining.dfg import discover_dfg
-    from mining.stats import log_stats
-    from mining.variants import variants_table
+    from taskloom.mining.dfg import discover_dfg
+    from taskloom.mining.stats import log_stats
+    from taskloom.mining.variants import variants_table
 
     discover_dfg(log)
     log_stats(log)
@@ -84,7 +84,7 @@ def child(side: str, path: str) -> None:
     warnings.simplefilter("ignore")
     t = time.perf_counter()
     if side == "taskloom":
-        from mining.io import read_log
+        from taskloom.mining.io import read_log
 
         ours_all(read_log(path))
     else:
@@ -120,7 +120,7 @@ def whole_process(cmd: list[str]) -> float:
 def bench_log(label: str, path: Path, repeat: int) -> None:
     import pm4py
 
-    from mining.io import read_log
+    from taskloom.mining.io import read_log
 
     warnings.simplefilter("ignore")
     ours_log = read_log(path)
@@ -134,7 +134,7 @@ def bench_log(label: str, path: Path, repeat: int) -> None:
     print(f"  read+analyse, fresh process: taskloom {mo['seconds']:.2f}s {mo['maxrss_mb']:.0f} MB  "
           f"pm4py {mp['seconds']:.2f}s {mp['maxrss_mb']:.0f} MB  "
           f"ratio time {mp['seconds'] / mo['seconds']:.1f}x memory {mp['maxrss_mb'] / mo['maxrss_mb']:.2f}x")
-    ours_cmd = [sys.executable, "-m", "server.cli", "dfg", str(path), "--json"]
+    ours_cmd = [sys.executable, "-m", "taskloom.server.cli", "dfg", str(path), "--json"]
     pm_cmd = [sys.executable, "-c", PM4PY_SCRIPT, str(path)]
     w_ours, w_pm = whole_process(ours_cmd), whole_process(pm_cmd)
     print(f"  whole process `taskloom dfg --json`: taskloom {w_ours:.2f}s  pm4py script {w_pm:.2f}s  "

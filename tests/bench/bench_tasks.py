@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from collector.synth import Study, generate_study  # noqa: E402
-from collector.tasks.discover import discover  # noqa: E402
-from collector.tasks.events import from_wire  # noqa: E402
+from taskloom.collector.synth import Study, generate_study  # noqa: E402
+from taskloom.collector.tasks.discover import discover  # noqa: E402
+from taskloom.collector.tasks.events import from_wire  # noqa: E402
 
 TOKEN = re.compile(r"\b[A-Z]{1,5}#[0-9a-f]{6,16}\b")
 
@@ -70,7 +70,7 @@ def peer_types(records: list[tuple[str, int, str, str, str]], seg: list[int], k:
 
 def scores(df: pd.DataFrame, types: np.ndarray, inst: np.ndarray) -> tuple[float, float]:
     """(per-event type ARI, boundary F1) against the generator's truth."""
-    from collector.tasks.evaluate import evaluate
+    from taskloom.collector.tasks.evaluate import evaluate
 
     s = evaluate(df.assign(task_type=types, task_instance=inst), "truth_task_instance",
                  "truth_task_type", "user", "ts_ms")

@@ -39,7 +39,7 @@ def worker(reader: str, path: str) -> None:
 
     warnings.filterwarnings("ignore")
     if reader == "taskloom":
-        from mining.io import read_xes
+        from taskloom.mining.io import read_xes
 
         def run() -> int:
             return len(read_xes(path))
@@ -83,8 +83,8 @@ def build_big(source: Path, copies: int, target: Path) -> None:
     import pandas as pd
 
     sys.path.insert(0, str(ROOT))
-    from mining.columns import CASE, TIMESTAMP
-    from mining.io import read_xes, write_xes
+    from taskloom.mining.columns import CASE, TIMESTAMP
+    from taskloom.mining.io import read_xes, write_xes
 
     base = read_xes(source)
     span = base[TIMESTAMP].max() - base[TIMESTAMP].min() + pd.Timedelta(days=1)

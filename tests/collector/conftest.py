@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from collector import schema
-from collector.store import Store
+from taskloom.collector import schema
+from taskloom.collector.store import Store
 from tests.collector.factories import LiveCollector, run_cli
 
 

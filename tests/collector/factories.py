@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from agent.protocol import format_ts
+from taskloom.agent.protocol import format_ts
 from tests.conftest import ROOT, free_port
 
 TASKLOOM = str(Path(sys.executable).parent / "taskloom")

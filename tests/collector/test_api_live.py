@@ -7,7 +7,7 @@ import time
 
 import orjson
 
-from collector.store import Store
+from taskloom.collector.store import Store
 from tests.collector.factories import LiveCollector, run_cli, wire_batch, wire_event
 
 
@@ -285,7 +285,7 @@ def test_body_that_is_not_json_is_400_and_quarantined(live: LiveCollector) -> No
 
 def test_system_log_upload_preview_import_and_bad_mapping(
         live: LiveCollector, admin_token: str, shared_data) -> None:  # type: ignore[no-untyped-def]
-    from mining.io import CsvMapping, read_log
+    from taskloom.mining.io import CsvMapping, read_log
 
     sepsis = shared_data / "sepsis.csv"
     mapping = {"case": "Case ID", "activity": "Activity", "timestamp": "Complete Timestamp"}

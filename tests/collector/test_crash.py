@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from collector.store import Store
+from taskloom.collector.store import Store
 from tests.collector.factories import LiveCollector, run_cli, wire_batch
 
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.protocol import EVENT_KINDS, WireError
-from collector.ingest import BatchError, _slow, event_values, events_of, validate_batch
+from taskloom.agent.protocol import EVENT_KINDS, WireError
+from taskloom.collector.ingest import BatchError, _slow, event_values, events_of, validate_batch
 from tests.collector.factories import wire_batch, wire_event
 
 _text = st.one_of(st.none(), st.text(max_size=30), st.text(min_size=1030, max_size=1100),

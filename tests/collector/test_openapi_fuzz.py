@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from collector.store import Store
-from server.app import create_app
-from server.config import Settings
+from taskloom.collector.store import Store
+from taskloom.server.app import create_app
+from taskloom.server.config import Settings
 from tests.collector.factories import wire_batch
 
 
@@ -29,8 +29,8 @@ def fuzz_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     study = store.create_study("fuzz-study")
     enrolled = store.enroll(store.create_enrollment_token(study["id"], uses=5)["token"], "fuzz-host")
     device = store.authenticate_device(enrolled["device_token"])
-    from collector.ingest import validate_batch
-    from collector.store import now_ms
+    from taskloom.collector.ingest import validate_batch
+    from taskloom.collector.store import now_ms
 
     store.ingest(device, validate_batch(wire_batch(20), device.id, device.study_id, now_ms()))
     app = create_app(store, Settings(rate_per_s=1e6, rate_burst=1e6))

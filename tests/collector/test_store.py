@@ -7,10 +7,18 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from agent.protocol import keyed_token, parse_event
-from collector import schema
-from collector.ingest import validate_batch
-from collector.store import AuthError, Conflict, Device, NotFound, Store, now_ms, parse_duration
+from taskloom.agent.protocol import keyed_token, parse_event
+from taskloom.collector import schema
+from taskloom.collector.ingest import validate_batch
+from taskloom.collector.store import (
+    AuthError,
+    Conflict,
+    Device,
+    NotFound,
+    Store,
+    now_ms,
+    parse_duration,
+)
 from tests.collector.factories import wire_batch, wire_event
 
 
@@ -170,8 +178,8 @@ def test_iter_ui_events_in_chunks_in_time_order(store: Store) -> None:
 
 
 def test_system_log_import_with_hashed_case_ids(store: Store, shared_data) -> None:  # type: ignore[no-untyped-def]
-    from collector.api import import_frame
-    from collector.sysimport import read_system_log
+    from taskloom.collector.api import import_frame
+    from taskloom.collector.sysimport import read_system_log
 
     study = store.create_study("s1")
     options = {"case": "Case ID", "activity": "Activity", "timestamp": "Complete Timestamp"}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from mining.columns import ACTIVITY, CASE, TIMESTAMP
-from mining.io import CsvMapping, read_log
+from taskloom.mining.columns import ACTIVITY, CASE, TIMESTAMP
+from taskloom.mining.io import CsvMapping, read_log
 
 SHARED_LOGS = (
     "running-example.xes", "08_receipt.xes.gz", "bpic2012.xes.gz", "helpdesk.xes.gz",

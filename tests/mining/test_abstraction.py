@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from mining.abstraction import abstract_dfg
-from mining.dfg import discover_dfg
-from mining.dfg_model import DFG
+from taskloom.mining.abstraction import abstract_dfg
+from taskloom.mining.dfg import discover_dfg
+from taskloom.mining.dfg_model import DFG
 from tests.mining.factories import reach
 
 Reader = Callable[[str], tuple[pd.DataFrame, pd.DataFrame]]

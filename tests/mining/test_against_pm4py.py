@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mining.columns import ACTIVITY
-from mining.dfg import discover_dfg
-from mining.stats import log_stats
-from mining.variants import variant_counts
+from taskloom.mining.columns import ACTIVITY
+from taskloom.mining.dfg import discover_dfg
+from taskloom.mining.stats import log_stats
+from taskloom.mining.variants import variant_counts
 from tests.mining.factories import SHARED_LOGS
 
 pm4py = pytest.importorskip("pm4py")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mining import filters
-from mining.filter_spec import SPEC, FilterSpecError, apply_spec, load_spec, validate_spec
+from taskloom.mining import filters
+from taskloom.mining.filter_spec import SPEC, FilterSpecError, apply_spec, load_spec, validate_spec
 
 Reader = Callable[[str], tuple[pd.DataFrame, pd.DataFrame]]
 

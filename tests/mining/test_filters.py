@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from mining import filters
-from mining.columns import ACTIVITY, CASE
-from mining.filter_spec import apply_spec
+from taskloom.mining import filters
+from taskloom.mining.columns import ACTIVITY, CASE
+from taskloom.mining.filter_spec import apply_spec
 from tests.mining.factories import small_log
 
 pm4py = pytest.importorskip("pm4py")

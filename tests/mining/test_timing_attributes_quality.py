@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from mining.attributes import case_distribution
-from mining.columns import ACTIVITY, CASE, TIMESTAMP
-from mining.quality import quality_report
-from mining.timing import summarise_seconds, time_between
+from taskloom.mining.attributes import case_distribution
+from taskloom.mining.columns import ACTIVITY, CASE, TIMESTAMP
+from taskloom.mining.quality import quality_report
+from taskloom.mining.timing import summarise_seconds, time_between
 from tests.mining.factories import small_log
 
 Reader = Callable[[str], tuple[pd.DataFrame, pd.DataFrame]]

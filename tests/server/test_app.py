@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from collector.store import Store, normalize_url
-from server.app import create_app, limits_of
-from server.config import load_settings
+from taskloom.collector.store import Store, normalize_url
+from taskloom.server.app import create_app, limits_of
+from taskloom.server.config import load_settings
 
 
 def test_settings_from_environment_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,7 +48,7 @@ def test_configured_admin_token_is_accepted(tmp_path: Path, monkeypatch: pytest.
 
 def test_empty_admin_token_setting_means_none_and_short_is_refused(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from server.cli.base import CliError
+    from taskloom.server.cli.base import CliError
 
     store = Store.open(f"sqlite:///{tmp_path / 'app.db'}")
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from collector.store import Store
+from taskloom.collector.store import Store
 from tests.collector.factories import TASKLOOM, LiveCollector, run_cli, wire_batch
 from tests.conftest import ROOT
 
@@ -74,7 +74,7 @@ def test_import_sepsis_csv_with_column_options(db: str, shared_data: Path) -> No
     out = run_cli(db, "import", str(shared_data / "sepsis.csv"), "--study", "sepsis",
                   "--case", "Case ID", "--activity", "Activity", "--timestamp", "Complete Timestamp",
                   "--hash-case-ids")
-    from mining.io import CsvMapping, read_log
+    from taskloom.mining.io import CsvMapping, read_log
 
     expected = read_log(shared_data / "sepsis.csv", csv=CsvMapping(
         case="Case ID", activity="Activity", timestamp="Complete Timestamp"))
@@ -103,8 +103,8 @@ def test_export_one_row_per_event(db: str, tmp_path: Path, suffix: str) -> None:
     run_cli(db, "study", "create", "ward-a")
     store = Store.open(db)
     try:
-        from collector.ingest import validate_batch
-        from collector.store import now_ms
+        from taskloom.collector.ingest import validate_batch
+        from taskloom.collector.store import now_ms
 
         dev = store.authenticate_device(store.enroll(
             store.create_enrollment_token("ward-a")["token"], "h")["device_token"])
@@ -122,7 +122,7 @@ def test_export_one_row_per_event(db: str, tmp_path: Path, suffix: str) -> None:
         frame = pd.read_parquet(target)
         ids = frame["event_id"]
     else:
-        from mining.io import read_log
+        from taskloom.mining.io import read_log
 
         frame = read_log(target)
         ids = frame["event_id"]

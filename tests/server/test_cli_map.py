@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mining.render.style import human_count, human_duration, human_pct
+from taskloom.mining.render.style import human_count, human_duration, human_pct
 from tests.mining import factories
 from tests.mining.render.maps import SVG, groups, texts
 
@@ -24,7 +24,7 @@ SEPSIS_OPTS = factories.SEPSIS_OPTIONS
 
 
 def taskloom(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "server.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "taskloom.server.cli", *map(str, args)],
                           capture_output=True, text=True, timeout=300, check=False)
 
 

@@ -24,7 +24,7 @@ def log_args(data: Path, name: str) -> list[str | Path]:
 
 
 def taskloom(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "server.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "taskloom.server.cli", *map(str, args)],
                           capture_output=True, text=True, timeout=300, check=False)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from server.cli import main
+from taskloom.server.cli import main
 
 
 def _metrics(text: str) -> dict[str, float]:
@@ -125,8 +125,8 @@ def test_missing_input_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFix
 def test_discover_on_a_study_in_the_store_equals_discover_on_its_file(tmp_path: Path) -> None:
     from sklearn.metrics import adjusted_rand_score
 
-    from collector.store import Store
-    from server.cli.demo_cmd import ingest_device
+    from taskloom.collector.store import Store
+    from taskloom.server.cli.demo_cmd import ingest_device
 
     gen = tmp_path / "gen"
     assert main(["generate", "--clinicians", "2", "--days", "1", "--seed", "4", "-o", str(gen)]) == 0

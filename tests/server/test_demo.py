@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pandas as pd
 
-from collector.store import Store
+from taskloom.collector.store import Store
 from tests.collector.factories import TASKLOOM
 from tests.conftest import ROOT, free_port
 

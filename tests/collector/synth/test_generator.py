@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from agent.protocol import EVENT_FIELDS, KEY_CLASSES, keyed_token, parse_event
-from collector.synth import Study, generate_study
-from collector.synth.ehr import EhrGenerator, nhs_number
-from collector.synth.routines import RoutineStudy, routine_log
+from taskloom.agent.protocol import EVENT_FIELDS, KEY_CLASSES, keyed_token, parse_event
+from taskloom.collector.synth import Study, generate_study
+from taskloom.collector.synth.ehr import EhrGenerator, nhs_number
+from taskloom.collector.synth.routines import RoutineStudy, routine_log
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_case_ids_are_hashed_like_the_agent() -> None:
 def test_nhs_numbers_have_a_valid_check_digit() -> None:
     import numpy as np
 
-    from agent.privacy import nhs_check_ok
+    from taskloom.agent.privacy import nhs_check_ok
 
     rng = np.random.default_rng(0)
     for _ in range(50):
@@ -104,7 +104,7 @@ def test_system_log_has_the_process_with_rework(study: tuple[Path, pd.DataFrame]
 
 
 def test_routine_log_has_action_logger_columns_and_truth() -> None:
-    from collector.uilogs import ACTION_LOGGER_COLUMNS
+    from taskloom.collector.uilogs import ACTION_LOGGER_COLUMNS
 
     df = routine_log(RoutineStudy(instances=40, seed=1))
     assert list(df.columns) == [*ACTION_LOGGER_COLUMNS, "Task", "idx"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from collector.tasks.refine import RefineParams, specific_votes, split_runs, split_tails
+from taskloom.collector.tasks.refine import RefineParams, specific_votes, split_runs, split_tails
 
 
 def _random_stream(seed: int, n: int = 400) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from collector.synth import Study, generate_study
-from collector.tasks.discover import discover
-from collector.tasks.evaluate import boundaries, evaluate, matched_weighted_f1
-from collector.tasks.events import from_wire
-from collector.tasks.segment import SegmentParams, segment
+from taskloom.collector.synth import Study, generate_study
+from taskloom.collector.tasks.discover import discover
+from taskloom.collector.tasks.evaluate import boundaries, evaluate, matched_weighted_f1
+from taskloom.collector.tasks.events import from_wire
+from taskloom.collector.tasks.segment import SegmentParams, segment
 
 
 def _frame(rows: list[tuple[str, int, str, str, str]]) -> pd.DataFrame:

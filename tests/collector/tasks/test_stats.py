@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from collector.tasks.stats import WORKING_DAYS_PER_MONTH, automation_candidates, type_table
+from taskloom.collector.tasks.stats import WORKING_DAYS_PER_MONTH, automation_candidates, type_table
 
 
 def _segments(seed: int) -> pd.DataFrame:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from collector.tasks.cluster import merge_same_start
-from collector.tasks.stepgroups import group_cuts, step_groups
+from taskloom.collector.tasks.cluster import merge_same_start
+from taskloom.collector.tasks.stepgroups import group_cuts, step_groups
 
 
 def _routines(seed: int, shared: bool) -> np.ndarray:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from collector.synth.routines import RoutineStudy, routine_log
-from collector.uilogs import read_actionlogger, read_ui_xes
-from collector.uilogs.actionlogger import UiLogError
-from collector.uilogs.redact import REDACTED
+from taskloom.collector.synth.routines import RoutineStudy, routine_log
+from taskloom.collector.uilogs import read_actionlogger, read_ui_xes
+from taskloom.collector.uilogs.actionlogger import UiLogError
+from taskloom.collector.uilogs.redact import REDACTED
 
 
 def test_actionlogger_contents_are_redacted_and_truth_is_not_in_the_frame(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mining.io import CsvMapping
+from taskloom.mining.io import CsvMapping
 
 XES_LOGS = (
     "running-example.xes",

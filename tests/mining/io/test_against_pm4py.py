@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mining.columns import ACTIVITY, CASE, LIFECYCLE, RESOURCE, TIMESTAMP
-from mining.io import read_log
+from taskloom.mining.columns import ACTIVITY, CASE, LIFECYCLE, RESOURCE, TIMESTAMP
+from taskloom.mining.io import read_log
 from tests.mining.io.factories import LARGE_LOGS, SEPSIS_MAPPING, XES_LOGS
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mining.columns import ACTIVITY, CASE, RESOURCE, START_TIMESTAMP, TIMESTAMP
-from mining.io import CsvMapping, read_log
+from taskloom.mining.columns import ACTIVITY, CASE, RESOURCE, START_TIMESTAMP, TIMESTAMP
+from taskloom.mining.io import CsvMapping, read_log
 from tests.mining.io.factories import write_text
 
 MAP = CsvMapping(case="Case", activity="Activity", timestamp="End", start_timestamp="Start",

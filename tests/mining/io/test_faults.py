@@ -6,8 +6,8 @@ import gzip
 
 import pytest
 
-from mining.errors import LogInputError
-from mining.io import CsvMapping, read_log
+from taskloom.mining.errors import LogInputError
+from taskloom.mining.io import CsvMapping, read_log
 from tests.mining.io.factories import SEPSIS_MAPPING, simple_trace, write_text, xes_document
 
 T1 = "2024-03-01T10:00:00.000+01:00"

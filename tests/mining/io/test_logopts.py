@@ -6,10 +6,10 @@ import argparse
 
 import pytest
 
-from mining.columns import ACTIVITY, CASE, RESOURCE
-from mining.errors import LogInputError
-from server.cli.base import CliError, is_user_error
-from server.cli.logopts import add_log_arguments, load_log
+from taskloom.mining.columns import ACTIVITY, CASE, RESOURCE
+from taskloom.mining.errors import LogInputError
+from taskloom.server.cli.base import CliError, is_user_error
+from taskloom.server.cli.logopts import add_log_arguments, load_log
 
 
 def _parse(*argv: str) -> argparse.Namespace:

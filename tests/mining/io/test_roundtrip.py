@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mining.columns import ACTIVITY, CASE, TIMESTAMP
-from mining.io import read_log, write_log
+from taskloom.mining.columns import ACTIVITY, CASE, TIMESTAMP
+from taskloom.mining.io import read_log, write_log
 from tests.mining.io.factories import LARGE_LOGS, SEPSIS_MAPPING, XES_LOGS
 
 FORMATS = (".xes", ".xes.gz", ".csv", ".csv.gz", ".parquet")

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mining.columns import ACTIVITY, CASE, TIMESTAMP
-from mining.io import read_xes, write_xes
-from mining.io._files import read_bytes
-from mining.io.xes_fast import NotFastPath, parse_xes_fast
-from mining.io.xes_lxml import parse_xes_lxml
+from taskloom.mining.columns import ACTIVITY, CASE, TIMESTAMP
+from taskloom.mining.io import read_xes, write_xes
+from taskloom.mining.io._files import read_bytes
+from taskloom.mining.io.xes_fast import NotFastPath, parse_xes_fast
+from taskloom.mining.io.xes_lxml import parse_xes_lxml
 from tests.mining.io.factories import HEAD, attr, simple_trace, write_text, xes_document
 
 T1, T2 = "2024-03-01T10:00:00.000+01:00", "2024-03-01T11:30:00.250+01:00"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from mining.abstraction import abstract_dfg
-from mining.dfg import discover_dfg
-from mining.dfg_model import DFG
+from taskloom.mining.abstraction import abstract_dfg
+from taskloom.mining.dfg import discover_dfg
+from taskloom.mining.dfg_model import DFG
 from tests.mining import factories
 
 # (log, perspective, nodes %, arcs %): small, a typical activity map, and a 60-node,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mining.render import Layout, NodeBox, layout_dfg
+from taskloom.mining.render import Layout, NodeBox, layout_dfg
 from tests.mining.render.maps import MAPS, map_dfg
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from mining.dfg_model import DFG
-from mining.render import layout_dfg, render_svg
-from mining.render.style import OVERLAYS, human_count, human_duration, human_pct
+from taskloom.mining.dfg_model import DFG
+from taskloom.mining.render import layout_dfg, render_svg
+from taskloom.mining.render.style import OVERLAYS, human_count, human_duration, human_pct
 from tests.mining.render.maps import MAPS, SVG, groups, map_dfg, texts, title
 
 START, END = "▶ start", "■ end"
