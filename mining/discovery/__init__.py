@@ -1,0 +1,1 @@
+"""Process discovery: Inductive Miner → process tree → workflow net / BPMN."""
