@@ -147,3 +147,24 @@ def compile_net(net: PetriNet) -> CompiledNet:
         initial=initial,
         final=final,
     )
+
+
+def by_place_name(net: CompiledNet) -> CompiledNet:
+    """The same net with places renumbered in name order."""
+    order = sorted(range(net.n_places), key=lambda p: net.place_names[p])
+    new = [0] * net.n_places
+    for i, p in enumerate(order):
+        new[p] = i
+
+    def remap(arcs: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+        return tuple(sorted((new[p], w) for p, w in arcs))
+
+    return CompiledNet(
+        place_names=tuple(net.place_names[p] for p in order),
+        trans_names=net.trans_names,
+        labels=net.labels,
+        pre=tuple(remap(a) for a in net.pre),
+        post=tuple(remap(a) for a in net.post),
+        initial=net.initial[order],
+        final=net.final[order],
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -59,8 +60,8 @@ def test_workflow_net_matches_pm4py(read_shared: Reader, name: str) -> None:
                                     for a in net.arcs])
     pn, im, fm = pm4py.discover_petri_net_inductive(theirs, noise_threshold=0.2)
 
-    def name_of(x: object) -> str:
-        return str(getattr(x, "label", None) or getattr(x, "name"))
+    def name_of(x: Any) -> str:
+        return str(getattr(x, "label", None) or x.name)
 
     want = _shape([p.name for p in pn.places], [(name_of(a.source), name_of(a.target)) for a in pn.arcs])
     assert got == want

@@ -1,0 +1,1 @@
+"""Conformance checking: token-based replay, alignments, precision, generalisation, reports."""
