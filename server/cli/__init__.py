@@ -21,6 +21,8 @@ from taskloom.server.cli.base import CliError, is_user_error
 COMMAND_MODULES = (
     "taskloom.server.cli.mining_cmds",
     "taskloom.server.cli.map_cmd",
+    "taskloom.server.cli.process_cmds",
+    "taskloom.server.cli.predict_cmds",
     "taskloom.server.cli.collector_cmds",
     "taskloom.server.cli.task_cmds",
     "taskloom.server.cli.demo_cmd",

@@ -1,0 +1,1 @@
+"""Predictive process monitoring: next activity, remaining time and outcome of running cases."""
