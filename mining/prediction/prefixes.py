@@ -123,7 +123,7 @@ def _time_features(p: Prefixes) -> np.ndarray:
     stamp = pd.to_datetime(ts, utc=True)
     return np.column_stack([
         p.length, (ts - start) / 3.6e12, (ts - prev) / 3.6e12,
-        np.asarray(stamp.hour), np.asarray(stamp.weekday),
+        np.asarray(stamp.hour), np.asarray(stamp.day_of_week),
     ]).astype(np.float32)
 
 

@@ -79,3 +79,30 @@ def small_log(cases: dict[str, list[tuple[str, str]]], **case_attrs: dict[str, o
     df = pd.DataFrame(rows)
     df[TIMESTAMP] = pd.to_datetime(df[TIMESTAMP], utc=True)
     return df
+
+
+def clinic_log(n_cases: int = 400, seed: int = 7) -> pd.DataFrame:
+    """A small hospital-like log (made here, with a known structure) for prediction tests.
+
+    Referral, then Triage; urgent cases (case:urgent) go to Scan then Treat, others to
+    Consult then, for half of them, Treat; every case ends with Discharge. Cases start
+    hours apart, so a temporal split has cases on both sides.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, object]] = []
+    t0 = pd.Timestamp("2024-01-01T08:00:00Z")
+    for i in range(n_cases):
+        urgent = bool(rng.random() < 0.3)
+        steps = ["Referral", "Triage"]
+        steps += ["Scan", "Treat"] if urgent else (["Consult", "Treat"] if rng.random() < 0.5
+                                                   else ["Consult"])
+        steps.append("Discharge")
+        when = t0 + pd.Timedelta(hours=3 * i)
+        for act in steps:
+            gap = 1.0 if urgent else 10.0
+            when = when + pd.Timedelta(hours=float(rng.exponential(gap)) + 0.1)
+            rows.append({CASE: f"c{i:04d}", ACTIVITY: act, TIMESTAMP: when, "case:urgent": urgent,
+                         "org:resource": "nurse" if act == "Triage" else "doctor"})
+    return pd.DataFrame(rows)

@@ -162,8 +162,8 @@ class TraceSearch:
                     continue
             closed[s] = g
             expanded += 1
-            if expanded % 256 == 0 and (time.monotonic() - t0 > self.budget_s
-                                        or expanded >= self.max_states):
+            if expanded >= self.max_states or (expanded % 128 == 0
+                                               and time.monotonic() - t0 > self.budget_s):
                 return SearchResult(None, (), expanded, me.solves, "budget exhausted")
             lp = self.lp.get(s)
             for child, move, cost, col in self._moves(s):
