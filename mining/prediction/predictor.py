@@ -3,7 +3,8 @@
 Targets: ``next-activity`` (classification, "[end]" when the case ends), ``remaining-time``
 (regression, hours) or a case attribute (the outcome, e.g. ``case:closed``: classification).
 A gradient-boosted tree model (scikit-learn) learns from prefix encodings (``prefixes``).
-Training evaluates on a temporal split against named baselines: the most frequent value
+Training evaluates on a temporal split (train: cases ended before the cut-off; test:
+cases started after it) against named baselines: the most frequent value
 overall and per state (state = the last activity), and the mean remaining time overall
 and per state; the model returned is the one evaluated (trained before the cut-off).
 """

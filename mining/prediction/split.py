@@ -4,7 +4,8 @@ A case is complete when its last activity is an end activity: one given by the a
 or else one that ends at least END_SHARE of the cases (historical logs end most cases
 in a few activities; a case cut short mid-process rarely ends in one of them). The
 temporal split trains on cases that ended before a cut-off and tests on cases that
-ended after it, so no test case's future leaks into training.
+started at or after it; cases running across the cut-off are in neither set, so the
+two periods do not overlap and nothing of the test period leaks into training.
 """
 
 from __future__ import annotations
@@ -50,23 +51,25 @@ class Split:
 def temporal_split(o: Ordered, complete: np.ndarray, cutoff: pd.Timestamp | None = None,
                    train_share: float = TRAIN_SHARE) -> Split:
     """Complete cases ending before the cut-off (default: when `train_share` of them had
-    ended) for training, those ending at or after it for testing."""
+    ended) for training, those starting at or after it for testing."""
     done = np.flatnonzero(complete)
     if len(done) == 0:
         raise LogInputError("the log has no complete cases to learn from (no case ends with an "
                             "end activity); name them with --end-activity or use a log of "
                             "finished cases")
     end_ts = o.ts[o.last][done]
+    start_ts = o.ts[o.first][done]
     if cutoff is None:
         cut_ns = int(np.quantile(end_ts, train_share, method="higher"))
     else:
         cut_ns = int(pd.Timestamp(cutoff).tz_convert("UTC").value) if pd.Timestamp(cutoff).tzinfo \
             else int(pd.Timestamp(cutoff, tz="UTC").value)
     train = done[end_ts < cut_ns]
-    test = done[end_ts >= cut_ns]
+    test = done[start_ts >= cut_ns]
     if len(train) == 0 or len(test) == 0:
         raise LogInputError(f"the cut-off {pd.Timestamp(cut_ns, tz='UTC')} leaves no complete case "
-                            f"{'before' if len(train) == 0 else 'after'} it; choose another --cutoff")
+                            f"{'ending before' if len(train) == 0 else 'starting after'} it; choose another "
+                            "--cutoff")
     return Split(train, test, pd.Timestamp(cut_ns, tz="UTC"))
 
 

@@ -59,7 +59,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 0
     lines = [f"target {ev.target} ({ev.kind}, {args.encoding} encoding); cut-off {ev.cutoff}",
              f"trained on {ev.train_cases} cases ({ev.train_prefixes} prefixes) ended before it, "
-             f"tested on {ev.test_cases} cases ({ev.test_prefixes} prefixes) ended after"]
+             f"tested on {ev.test_cases} cases ({ev.test_prefixes} prefixes) started after"]
     for name, metrics in ev.scores.items():
         vals = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
         lines.append(f"  {name:<26} {vals}")
@@ -94,7 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = p.add_subparsers(dest="predict_command", metavar="ACTION", required=True)
     t = sub.add_parser("train", help="train on finished cases and report against baselines",
                        description="Temporal split: train on complete cases ended before the "
-                                   "cut-off, test on those ended after; baselines: most frequent "
+                                   "cut-off, test on those started after it; baselines: most frequent "
                                    "value (mean) overall and per last activity.")
     add_log_arguments(t)
     t.add_argument("--target", required=True, metavar="TARGET",

@@ -20,24 +20,17 @@ def components(nodes: list[int], linked: np.ndarray) -> Groups:
 
     Components are ordered by their smallest node, members ascending.
     """
-    node_set = set(nodes)
-    seen: set[int] = set()
-    out: Groups = []
-    for n in sorted(nodes):
-        if n in seen:
-            continue
-        comp = [n]
-        seen.add(n)
-        stack = [n]
-        while stack:
-            u = stack.pop()
-            for v in np.flatnonzero(linked[u]).tolist():
-                if v in node_set and v not in seen:
-                    seen.add(v)
-                    comp.append(v)
-                    stack.append(v)
-        out.append(sorted(comp))
-    return out
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if not nodes:
+        return []
+    idx = np.asarray(sorted(nodes))
+    _, label = connected_components(csr_matrix(linked[np.ix_(idx, idx)]), directed=False)
+    groups: dict[int, list[int]] = {}
+    for node, lab in zip(idx.tolist(), label.tolist(), strict=True):
+        groups.setdefault(lab, []).append(node)
+    return sorted(groups.values(), key=lambda g: g[0])
 
 
 def closure(edges: np.ndarray) -> np.ndarray:
