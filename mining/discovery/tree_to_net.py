@@ -145,29 +145,28 @@ def _add_loop(b: _Builder, tree: ProcessTree, first: str, end: str) -> None:
 
 
 def _reduce_once(b: _Builder, forward: bool) -> bool:
-    """Merge one silent transition with a place that only it uses (pm4py's simple reduction)."""
+    """Merge one silent transition with a place that only it uses (pm4py's simple reduction).
+
+    Forward: t's single input place p is fed by one transition s and feeds only t, so s
+    takes over t's outputs. Backward: the mirror image on t's single output place.
+    """
+    near, far = (b.inputs, b.outputs) if forward else (b.outputs, b.inputs)
     for t in sorted(n for n, lab in b.labels.items() if lab is None):
-        ins, outs = b.inputs(t), b.outputs(t)
-        if forward and len(ins) == 1:
-            p = ins[0]
-            feeders = b.inputs(p)
-            if len(feeders) == 1 and set(b.outputs(p)) == {t}:
-                src = feeders[0]
-                b.drop(t)
-                b.drop(p)
-                for q in outs:
-                    b.arc(src, q)
-                return True
-        if not forward and len(outs) == 1:
-            p = outs[0]
-            takers = b.outputs(p)
-            if len(takers) == 1 and set(b.inputs(p)) == {t}:
-                dst = takers[0]
-                b.drop(t)
-                b.drop(p)
-                for q in ins:
-                    b.arc(q, dst)
-                return True
+        mine = near(t)
+        if len(mine) != 1:
+            continue
+        p = mine[0]
+        link = near(p)
+        if len(link) == 1 and set(far(p)) == {t}:
+            other, rest = link[0], far(t)
+            b.drop(t)
+            b.drop(p)
+            for q in rest:
+                if forward:
+                    b.arc(other, q)
+                else:
+                    b.arc(q, other)
+            return True
     return False
 
 

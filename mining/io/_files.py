@@ -5,11 +5,14 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from taskloom.mining.errors import LogInputError
 
 SUFFIXES = (".xes.gz", ".csv.gz", ".xes", ".csv", ".parquet")
+T = TypeVar("T")
 
 
 def kind_of(path: str | os.PathLike[str]) -> str:
@@ -43,3 +46,12 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
                 "re-download or re-compress the file"
             ) from exc
     return data
+
+
+def parse_file(path: str | os.PathLike[str], parse: Callable[[bytes, str], T]) -> T:
+    """parse(content, file stem) for a model file; errors name the file."""
+    p = check_exists(path)
+    try:
+        return parse(p.read_bytes(), p.stem)
+    except LogInputError as exc:
+        raise LogInputError(f"{p}: {exc}") from None

@@ -9,12 +9,12 @@ BPMN 2.0 XSD. ``xml_to_bpmn`` reads that subset back (any task type counts as a 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from lxml import etree
 
 from taskloom.mining.discovery.bpmn import BpmnFlow, BpmnModel, BpmnNode
 from taskloom.mining.errors import LogInputError
+from taskloom.mining.io._files import parse_file
 from taskloom.mining.render.bpmn_svg import layout_bpmn
 from taskloom.mining.render.graph_layout import GraphLayout
 
@@ -109,15 +109,6 @@ def xml_to_bpmn(data: bytes | str, name: str = "process") -> BpmnModel:
     return model
 
 
-def write_bpmn(model: BpmnModel, path: str | os.PathLike[str]) -> None:
-    """Write `model` as a .bpmn file."""
-    Path(path).write_text(bpmn_to_xml(model), encoding="utf-8")
-
-
 def read_bpmn(path: str | os.PathLike[str]) -> BpmnModel:
     """Read a .bpmn file (errors name the file)."""
-    p = Path(path)
-    try:
-        return xml_to_bpmn(p.read_bytes(), p.stem)
-    except LogInputError as exc:
-        raise LogInputError(f"{p}: {exc}") from None
+    return parse_file(path, xml_to_bpmn)

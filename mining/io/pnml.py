@@ -8,11 +8,11 @@ resolution and network access off, so a model file cannot reach outside.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from lxml import etree
 
 from taskloom.mining.errors import LogInputError
+from taskloom.mining.io._files import parse_file
 from taskloom.mining.petri_net import Arc, PetriNet, Transition
 
 CORE = "http://www.pnml.org/version-2009/grammar/pnmlcoremodel"
@@ -103,15 +103,6 @@ def pnml_to_net(data: bytes | str, name: str = "net") -> PetriNet:
     return net
 
 
-def write_pnml(net: PetriNet, path: str | os.PathLike[str]) -> None:
-    """Write `net` as PNML."""
-    Path(path).write_text(net_to_pnml(net), encoding="utf-8")
-
-
 def read_pnml(path: str | os.PathLike[str]) -> PetriNet:
     """Read a PNML file (errors name the file)."""
-    p = Path(path)
-    try:
-        return pnml_to_net(p.read_bytes(), p.stem)
-    except LogInputError as exc:
-        raise LogInputError(f"{p}: {exc}") from None
+    return parse_file(path, pnml_to_net)

@@ -8,28 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-from taskloom.server.cli.base import CliError
+from taskloom.server.cli.base import CliError, write_atomically
 from taskloom.server.cli.logopts import add_log_arguments, load_log
-from taskloom.server.cli.map_cmd import write_atomically
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise CliError(f"{path}: folder {folder} does not exist; create it or choose another -o path")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -49,7 +32,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise CliError(f"--cutoff {args.cutoff}: not a date; use ISO 8601 such as 2012-01-15") from None
     log = load_log(args)
     model, ev = train(log, args.target, args.encoding, tuple(args.end_activity or ()), cutoff)
-    _write_bytes(out, model_to_bytes(model))
+    write_atomically(out, model_to_bytes(model))
     if args.json:
         sys.stdout.write(json.dumps({"target": ev.target, "kind": ev.kind, "cutoff": ev.cutoff,
                                      "train_cases": ev.train_cases, "test_cases": ev.test_cases,

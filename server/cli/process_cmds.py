@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from taskloom.server.cli.base import CliError
+from taskloom.server.cli.base import CliError, write_atomically
 from taskloom.server.cli.logopts import add_log_arguments, load_log
-from taskloom.server.cli.map_cmd import write_atomically
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -142,14 +141,18 @@ def cmd_conformance(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `taskloom discover` and `taskloom conformance`."""
-    p = subparsers.add_parser(
-        "discover", help="discover a process model (Inductive Miner) as BPMN, PNML or SVG",
-        description="Inductive Miner (IMf; IMd for very large logs) → a sound model. "
-                    "-o decides the format: .bpmn (BPMN 2.0 with diagram layout), .pnml "
-                    "(Petri net), .svg (BPMN drawing with frequency or duration overlays).")
-    add_log_arguments(p)
-    p.add_argument("-o", "--output", required=True, metavar="MODEL",
-                   help="model.bpmn, model.pnml or model.svg")
+    _add_discover(subparsers)
+    _add_conformance(subparsers)
+
+
+DISCOVER_HELP = ("Inductive Miner (IMf; IMd for very large logs) → a sound model. -o decides the "
+                 "format: .bpmn (BPMN 2.0 with diagram layout), .pnml (Petri net), .svg (BPMN "
+                 "drawing with frequency or duration overlays).")
+
+
+def _add_discover(subparsers: argparse._SubParsersAction) -> None:
+    what = "discover a process model (Inductive Miner) as BPMN, PNML or SVG"
+    p = subparsers.add_parser("discover", help=what, description=DISCOVER_HELP)
     p.add_argument("--noise", type=_noise, default=0.2, metavar="SHARE",
                    help="IMf noise threshold in [0, 1); 0 keeps all behaviour (default: %(default)s)")
     p.add_argument("--variant", choices=("imf", "imd"), default="imf",
@@ -158,8 +161,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="what an .svg shows (default: %(default)s)")
     p.add_argument("--color", choices=("frequency", "duration"), default="frequency",
                    help="task colour in an .svg (default: %(default)s)")
+    p.add_argument("-o", "--output", required=True, metavar="MODEL",
+                   help="model.bpmn, model.pnml or model.svg")
+    add_log_arguments(p)
     p.set_defaults(func=cmd_discover)
 
+
+def _add_conformance(subparsers: argparse._SubParsersAction) -> None:
     c = subparsers.add_parser(
         "conformance", help="check a log against a process model (.pnml or .bpmn)",
         description="Fitness (token replay or optimal alignments), precision, generalisation "

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,19 +12,9 @@ from taskloom.mining.conformance.report import conformance_report
 from taskloom.mining.discovery import discover_net
 from taskloom.mining.io.pnml import read_pnml
 from tests.mining import factories
+from tests.server.test_cli_mining import ok, taskloom
 
 SEPSIS = factories.SEPSIS_OPTIONS
-
-
-def taskloom(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "taskloom.server.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=300, check=False)
-
-
-def ok(*args: str | Path) -> str:
-    proc = taskloom(*args)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
 
 
 def one_line_error(*args: str | Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -46,3 +47,15 @@ def first_cases(ours: pd.DataFrame, theirs: pd.DataFrame, n: int) -> tuple[pd.Da
     keep = set(map(str, pd.unique(ours[CASE])[:n]))
     return (ours[ours[CASE].astype(str).isin(keep)],
             theirs[theirs[CASE].astype(str).isin(keep)])
+
+
+def oracle_nets(read: Callable[[str], tuple[pd.DataFrame, pd.DataFrame]], name: str,
+                sample: dict[str, int]) -> Iterator[tuple[str, pd.DataFrame, pd.DataFrame, PetriNet,
+                                                          tuple[Any, Any, Any]]]:
+    """For a shared log (cut to `sample` cases where listed): (kind, ours, theirs, net,
+    the net as pm4py's) for each net of ``nets_for``."""
+    ours, theirs = read(name)
+    if name in sample:
+        ours, theirs = first_cases(ours, theirs, sample[name])
+    for kind, net in nets_for(ours).items():
+        yield kind, ours, theirs, net, to_pm4py(net)

@@ -7,7 +7,6 @@ checked here on their first cases; tests/bench/bench_conformance.py compares ful
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import pandas as pd
@@ -15,7 +14,7 @@ import pytest
 
 from taskloom.mining.columns import CASE
 from taskloom.mining.conformance.alignments import alignments
-from tests.mining.conformance.pm4py_nets import first_cases, nets_for, to_pm4py
+from tests.mining.conformance.pm4py_nets import oracle_nets
 from tests.mining.factories import SHARED_LOGS
 
 pm4py = pytest.importorskip("pm4py")
@@ -26,21 +25,11 @@ SAMPLE = {"sepsis.csv": 40, "08_receipt.xes.gz": 150, "helpdesk.xes.gz": 400,
           "hospital_log_high.xes.gz": 800, "interval_event_log.xes": 400, "ui/log5.xes": 300}
 
 
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    warnings.simplefilter("ignore")
-    monkeypatch.setattr("pm4py.util.constants.SHOW_PROGRESS_BAR", False)
-
-
 @pytest.mark.parametrize("name", LOGS)
 def test_alignment_costs_match_pm4py(read_shared: Reader, name: str) -> None:
-    ours, theirs = read_shared(name)
-    if name in SAMPLE:
-        ours, theirs = first_cases(ours, theirs, SAMPLE[name])
-    for kind, net in nets_for(ours).items():
+    for kind, ours, theirs, net, (pn, im, fm) in oracle_nets(read_shared, name, SAMPLE):
         got = alignments(ours, net)
         assert got.completed_share == 1.0
-        pn, im, fm = to_pm4py(net)
         want = pm4py.conformance_diagnostics_alignments(theirs, pn, im, fm)
         cases = sorted(theirs[CASE].unique())
         want_cost = {str(c): int(a["cost"]) for c, a in zip(cases, want, strict=True)}

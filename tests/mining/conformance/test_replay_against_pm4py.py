@@ -8,7 +8,6 @@ are compared in tests/bench/bench_conformance.py.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import pandas as pd
@@ -18,7 +17,7 @@ from taskloom.mining.columns import CASE
 from taskloom.mining.conformance.precision import generalization, precision
 from taskloom.mining.conformance.token_replay import token_replay
 from taskloom.mining.conformance.traces import log_variants
-from tests.mining.conformance.pm4py_nets import first_cases, nets_for, to_pm4py
+from tests.mining.conformance.pm4py_nets import oracle_nets
 from tests.mining.factories import SHARED_LOGS
 
 pm4py = pytest.importorskip("pm4py")
@@ -30,20 +29,12 @@ SAMPLE = {"sepsis.csv": 150, "hospital_log_high.xes.gz": 1500, "helpdesk.xes.gz"
           "08_receipt.xes.gz": 600}
 
 
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    warnings.simplefilter("ignore")
-    monkeypatch.setattr("pm4py.util.constants.SHOW_PROGRESS_BAR", False)
-
-
 @pytest.mark.parametrize("name", LOGS)
 def test_token_replay_matches_pm4py_per_case(read_shared: Reader, name: str) -> None:
-    ours, theirs = read_shared(name)
-    for kind, net in nets_for(ours).items():
-        from pm4py.algo.evaluation.replay_fitness.variants.token_replay import evaluate
+    from pm4py.algo.evaluation.replay_fitness.variants.token_replay import evaluate
 
+    for kind, ours, theirs, net, (pn, im, fm) in oracle_nets(read_shared, name, {}):
         got = token_replay(ours, net)
-        pn, im, fm = to_pm4py(net)
         diag = pm4py.conformance_diagnostics_token_based_replay(theirs, pn, im, fm)
         want = evaluate(diag)
         assert got.log_fitness == pytest.approx(want["log_fitness"], abs=1e-12), kind
@@ -58,11 +49,7 @@ def test_token_replay_matches_pm4py_per_case(read_shared: Reader, name: str) -> 
 
 @pytest.mark.parametrize("name", LOGS)
 def test_precision_and_generalization_match_pm4py(read_shared: Reader, name: str) -> None:
-    ours, theirs = read_shared(name)
-    if name in SAMPLE:
-        ours, theirs = first_cases(ours, theirs, SAMPLE[name])
-    for kind, net in nets_for(ours).items():
-        pn, im, fm = to_pm4py(net)
+    for kind, ours, theirs, net, (pn, im, fm) in oracle_nets(read_shared, name, SAMPLE):
         assert precision(log_variants(ours), net) == pytest.approx(
             pm4py.precision_token_based_replay(theirs, pn, im, fm), abs=1e-12), kind
         assert generalization(token_replay(ours, net)) == pytest.approx(
