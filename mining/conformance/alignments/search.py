@@ -13,7 +13,6 @@ seconds or ``max_states`` expansions.
 from __future__ import annotations
 
 import heapq
-import math
 import time
 from dataclasses import dataclass
 
@@ -109,25 +108,39 @@ class TraceSearch:
         mid, i = divmod(s, self.width)
         return self.me.rhs(np.asarray(self.succ.markings[mid], dtype=float), self.counts[i])
 
-    def _pool(self, s: State) -> int:
-        """The pool's bound for a state, from per-marking and per-position parts."""
+    def _pool(self, states: list[State]) -> list[int]:
+        """The pool's bounds for some states: max over pool vectors of a per-marking part
+        plus a per-position part, for all the states in one numpy step."""
         me = self.me
         if len(me.pool) == 0:
-            return 0
+            return [0] * len(states)
         if self._labels_version != me.version:
             self._label_part = me.label_parts(self.counts)
             self._labels_version = me.version
-        mid, i = divmod(s, self.width)
-        v = float((me.place_part(mid, self.succ.markings[mid]) + self._label_part[i]).max())
-        return max(0, math.ceil(v - 1e-4))
+        w, marks = self.width, self.succ.markings
+        parts = np.stack([me.place_part(s // w, marks[s // w]) for s in states])
+        best = (parts + self._label_part[[s % w for s in states]]).max(axis=1)
+        return np.maximum(0, np.ceil(best - 1e-4)).astype(int).tolist()
 
-    def _child_h(self, parent_lp: LpBound | None, col: int, cost: int, h_parent: int,
-                 child: State) -> tuple[int, bool]:
-        """(bound, exact). Exact when the parent's LP solution uses this move (pm4py's rule),
-        or when the child's marking has had an LP of its own (its dual is in the pool)."""
-        if parent_lp is not None and parent_lp.primal[col] >= 1 - 1e-9:
-            return max(0, h_parent - cost), True
-        return self._pool(child), child // self.width in self.me.solved_markings
+    def _children_h(self, parent_lp: LpBound | None, h_parent: int,
+                    kids: list[tuple[State, Move, int, int]]) -> list[tuple[int, bool]]:
+        """(bound, exact) per child. Exact when the parent's LP solution uses the move
+        (pm4py's rule), or when the child's marking has had an LP of its own (its dual is
+        in the pool); else the pool's bound."""
+        out: list[tuple[int, bool] | None] = []
+        need = []
+        for k, (_child, _, cost, col) in enumerate(kids):
+            if parent_lp is not None and parent_lp.primal[col] >= 1 - 1e-9:
+                out.append((max(0, h_parent - cost), True))
+            else:
+                out.append(None)
+                need.append(k)
+        if need:
+            bounds = self._pool([kids[k][0] for k in need])
+            solved = self.me.solved_markings
+            for k, b in zip(need, bounds, strict=True):
+                out[k] = (b, kids[k][0] // self.width in solved)
+        return [x for x in out if x is not None]
 
     def run(self) -> SearchResult:
         me = self.me
@@ -166,13 +179,14 @@ class TraceSearch:
                                                and time.monotonic() - t0 > self.budget_s):
                 return SearchResult(None, (), expanded, me.solves, "budget exhausted")
             lp = self.lp.get(s)
-            for child, move, cost, col in self._moves(s):
+            kids = [kid for kid in self._moves(s) if g + kid[2] < best.get(kid[0], 1 << 62)]
+            for (child, move, cost, _), (h2, ex2) in zip(kids, self._children_h(lp, h, kids),
+                                                        strict=True):
                 g2 = g + cost
                 if g2 >= best.get(child, 1 << 62):
                     continue
                 best[child] = g2
                 parent[child] = (s, move)
-                h2, ex2 = self._child_h(lp, col, cost, h, child)
                 tie += 1
                 heapq.heappush(heap, (g2 + h2, -(child % self.width), tie, g2, child, ex2))
         return SearchResult(None, (), expanded, me.solves, "the final marking cannot be reached")
