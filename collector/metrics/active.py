@@ -72,3 +72,25 @@ class EventStream:
         out = self._pending.assign(next_ts=NO_NEXT)
         self._pending = None
         return out
+
+
+def wire_chunk(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows with the wire fields (``ts`` ISO text or datetime; ``attrs`` JSON text or dict) → a chunk."""
+    import json
+
+    ts = pd.to_datetime(frame["ts"], utc=True, format="ISO8601").dt.as_unit("ms").astype("int64")
+    typing = frame["kind"].eq("typing").to_numpy()
+    end = np.full(len(frame), np.nan)
+    for i in np.flatnonzero(typing):
+        raw = frame["attrs"].iat[i]
+        attrs = json.loads(raw) if isinstance(raw, str) and raw else (raw or {})
+        if isinstance(attrs, dict) and attrs.get("end_ts") is not None:
+            end[i] = float(attrs["end_ts"])
+
+    def text(col: str) -> pd.Series:
+        return frame[col].astype(object).where(frame[col].notna() & frame[col].ne(""), None)
+
+    return pd.DataFrame({"user": frame["user"].fillna("").astype(str).to_numpy(), "ts": ts.to_numpy(),
+                         "seq": pd.to_numeric(frame["seq"]).to_numpy(dtype=np.int64), "kind": frame["kind"].to_numpy(),
+                         "app": text("app").to_numpy(), "title": text("title").to_numpy(),
+                         "url": text("url").to_numpy(), "end_ts": end})

@@ -47,7 +47,7 @@ class Days:
     def around(cls, zone: str, start_ms: int, end_ms: int) -> Days:
         dates = _local_days(zone, start_ms, end_ms)
         return cls(localize_ms(dates, zone), dates.values.astype("datetime64[D]").astype(np.int64),
-                   np.asarray(dates.weekday, dtype=np.int64))
+                   np.asarray(dates.day_of_week, dtype=np.int64))
 
     def index(self, ts: np.ndarray) -> np.ndarray:
         """Position in ``starts`` of the local day holding each timestamp."""

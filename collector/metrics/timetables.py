@@ -84,14 +84,20 @@ class _Reader:
         return MetricsInputError(f"{self.source} line {line}: {problem}")
 
 
+def _zone_offsets(zone: ZoneInfo, naive: datetime) -> set[timedelta]:
+    """The zone's UTC offsets at a wall-clock time: none in a DST gap, two when it happens twice."""
+    found = set()
+    for fold in (0, 1):
+        aware = naive.replace(tzinfo=zone, fold=fold)
+        if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive:
+            found.add(aware.utcoffset() or timedelta(0))
+    return found
+
+
 def _zone_offset(zone: ZoneInfo, naive: datetime) -> timedelta | None:
-    """The zone's UTC offset at a wall-clock time; None when it does not exist or is ambiguous."""
-    first = naive.replace(tzinfo=zone, fold=0)
-    second = naive.replace(tzinfo=zone, fold=1)
-    if first.utcoffset() != second.utcoffset():
-        return None
-    back = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
-    return first.utcoffset() if back == naive else None
+    """The one offset of a wall-clock time, or None (gap or ambiguous)."""
+    found = _zone_offsets(zone, naive)
+    return found.pop() if len(found) == 1 else None
 
 
 def _offset(text: str) -> timedelta:
@@ -144,7 +150,7 @@ def _offset_or_fail(zone: ZoneInfo, naive: datetime, r: _Reader, line: int, name
     off = _zone_offset(zone, naive)
     if off is not None:
         return off
-    if naive.replace(tzinfo=zone, fold=0).utcoffset() != naive.replace(tzinfo=zone, fold=1).utcoffset():
+    if _zone_offsets(zone, naive):
         raise r.fail(line, f"{naive:%Y-%m-%d %H:%M} happens twice in {name} (clocks go back); "
                            "add the UTC offset, e.g. 01:30+01:00")
     raise r.fail(line, f"{naive:%Y-%m-%d %H:%M} does not exist in {name} (clocks go forward); "
