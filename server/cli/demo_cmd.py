@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from taskloom.collector.store import Store
 
 STUDY = "ehr-demo"
+ZONE = "Europe/London"  # the generated clinics' time zone (collector/synth/schedule.py)
 BATCH = 500
 NOTICE = ("Demo study: synthetic clinicians' EHR documentation work. No real person or "
           "patient is involved.")
@@ -59,7 +60,7 @@ def register(sub: Any) -> None:
     p.add_argument("--dir", type=Path, default=None,
                    help="where the generated files, the task table and the map go "
                         "(default: the user data directory's taskloom/demo)")
-    p.add_argument("--clinicians", type=int, default=4, help="clinicians (default 4)")
+    p.add_argument("--clinicians", type=int, default=10, help="clinicians (default 10)")
     p.add_argument("--days", type=int, default=5, help="days simulated (default 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--no-serve", action="store_true", help="load and mine, then exit")
@@ -86,7 +87,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             study = store.get_study(STUDY)
             loaded = store.count_ui_events(study["id"])
         except NotFound:
-            study, loaded = store.create_study(STUDY, {"notice": NOTICE}, NOTICE), 0
+            study, loaded = store.create_study(STUDY, {"notice": NOTICE, "timezone": ZONE}, NOTICE), 0
             _say(f"[1/6] created study {STUDY!r}")
         if loaded:
             _say(f"study {STUDY!r} is already loaded ({loaded} UI events); "
@@ -98,6 +99,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                  f"{out_dir / 'process_map.svg'}")
         else:
             mine(store, study, out_dir)
+        documentation_time(store, study, out_dir)
         token_file = out_dir / "admin_token"
         if not store.has_admin_tokens():
             token = store.create_admin_token(label="demo", actor="demo")
@@ -225,3 +227,23 @@ def mine(store: Store, study: dict[str, Any], out_dir: Path) -> None:
         write_atomically(map_path, svg)
         _say(f"[5/6] process map of the EHR audit log ({len(dfg.nodes)} activities, "
              f"{len(dfg.edges)} arcs): {map_path}")
+
+
+def documentation_time(store: Store, study: dict[str, Any], out_dir: Path) -> None:
+    """The cohort's EHR-Time8 and WOW8 with the generated schedule and visits; the HTML report."""
+    from taskloom.collector.metrics.html import render_html
+    from taskloom.collector.services.ehr_metrics import EhrOptions, TextFile, ehr_metrics
+    from taskloom.server.cli.map_cmd import write_atomically
+
+    files = {n: out_dir / f"{n}.csv" for n in ("schedule", "visits")}
+    text = {n: TextFile(p.name, p.read_text()) if p.exists() else None for n, p in files.items()}
+    report = ehr_metrics(store, study["id"], EhrOptions(zone=ZONE, schedule=text["schedule"], visits=text["visits"]))
+    path = out_dir / "ehr_metrics.html"
+    write_atomically(path, render_html(report))
+    for c in report.cohort[:2]:
+        figure = (f"median {c.median:.2f} h per 8 h of scheduled patient time (IQR {c.q1:.2f}–{c.q3:.2f})"
+                  if c.median is not None and c.q1 is not None and c.q3 is not None
+                  else f"{c.status} ({c.clinicians} clinicians; cohort figures need {report.min_group})")
+        _say(f"[5/6] documentation time: {c.name} {figure}")
+    _say(f"[5/6] documentation-time report ({report.clinicians} clinicians, threshold "
+         f"{report.threshold_s:g} s): {path}")

@@ -54,6 +54,10 @@ def test_demo_loads_mines_and_is_idempotent(tmp_path: Path) -> None:
         assert activity in (out / "process_map.svg").read_text()
     m = re.search(r"task-type ARI ([0-9.]+), boundary F1 ([0-9.]+)", first.stdout)
     assert m, first.stdout
+    # One clinician: the cohort's EHR-Time8 and WOW8 are printed as suppressed, the report is written.
+    for name in ("EHR-Time8", "WOW8"):
+        assert re.search(rf"documentation time: {name} suppressed \(1 clinicians", first.stdout), first.stdout
+    assert (out / "ehr_metrics.html").read_text().startswith("<!DOCTYPE html>")
     assert (out / "admin_token").stat().st_mode & 0o077 == 0
 
     second = _demo(db, out, "--no-serve", home=tmp_path)
