@@ -16,7 +16,7 @@ import pandas as pd
 
 INACTIVE_AFTER = ("idle_start", "capture_start", "capture_stop")
 NOT_INTERACTION = ("screenshot",)
-#: Columns of an event chunk (``ts``/``end_ts`` epoch ms; ``end_ts`` NaN unless typing).
+#: Columns of an event chunk as callers give it (``ts``/``end_ts`` epoch ms; ``end_ts`` NaN unless typing).
 CHUNK_COLUMNS = ("user", "ts", "seq", "kind", "app", "title", "url", "end_ts")
 NO_NEXT = np.iinfo(np.int64).max // 4
 
@@ -30,47 +30,56 @@ def durations(ts: np.ndarray, next_ts: np.ndarray, end_ts: np.ndarray, inactive:
     return np.where(inactive, 0, np.maximum(end - ts, 0)).astype(np.int64)
 
 
+
+#: Event kinds by code (the wire format's kinds; anything else is -1).
+KIND_NAMES = ("click", "scroll", "key", "typing", "shortcut", "focus", "idle_start", "idle_end", "copy",
+              "paste", "screenshot", "capture_start", "capture_stop")
+KIND = {name: i for i, name in enumerate(KIND_NAMES)}
+INACTIVE_CODES = np.array([KIND[k] for k in INACTIVE_AFTER])
+#: Columns of an encoded chunk: user, screen and app are integer codes (see aggregate.Accumulator).
+CODED = ("user", "ts", "seq", "kind", "screen", "app", "end_ts")
+
+
 class EventStream:
-    """Pairs each event with the next event of its user (and the app before it) across chunks."""
+    """Pairs each event with the next event of its user (and the app before it) across chunks.
+
+    Works on encoded chunks (integer codes, epoch ms), so sorting and comparing are numeric.
+    """
 
     def __init__(self) -> None:
-        self._pending: pd.DataFrame | None = None
+        self._pending: dict[str, np.ndarray] | None = None
 
-    def push(self, chunk: pd.DataFrame) -> pd.DataFrame:
+    def push(self, chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Rows whose next event is now known, with ``next_ts`` and ``switch`` (app changed)."""
-        chunk = chunk.loc[~chunk["kind"].isin(NOT_INTERACTION), list(CHUNK_COLUMNS)]
-        chunk = chunk.assign(switch=np.nan)
-        df = chunk if self._pending is None else pd.concat([self._pending, chunk], ignore_index=True)
-        if df.empty:
-            return df.assign(next_ts=np.zeros(0, dtype=np.int64))
-        df = df.sort_values(["user", "ts", "seq"], kind="stable").reset_index(drop=True)
-        user = df["user"].to_numpy()
-        same_next = np.zeros(len(df), dtype=bool)
+        keep = chunk["kind"] != KIND["screenshot"]
+        cols = {c: chunk[c][keep] for c in CODED}
+        cols["switch"] = np.full(int(keep.sum()), -1, dtype=np.int8)
+        if self._pending is not None:
+            cols = {c: np.concatenate([self._pending[c], cols[c]]) for c in cols}
+        order = np.lexsort((cols["seq"], cols["ts"], cols["user"]))
+        cols = {c: v[order] for c, v in cols.items()}
+        user, ts, app = cols["user"], cols["ts"], cols["app"]
+        n = len(ts)
+        same_next = np.zeros(n, dtype=bool)
         same_next[:-1] = user[1:] == user[:-1]
-        ts = df["ts"].to_numpy(dtype=np.int64)
-        nxt = np.full(len(df), NO_NEXT, dtype=np.int64)
+        nxt = np.full(n, NO_NEXT, dtype=np.int64)
         nxt[:-1] = np.where(same_next[:-1], ts[1:], NO_NEXT)
         # App switch: the app differs from this user's previous event (computed once per row).
-        app = df["app"].fillna("").to_numpy(dtype=object)
-        prev_same = np.zeros(len(df), dtype=bool)
-        prev_same[1:] = same_next[:-1]
-        changed = np.zeros(len(df), dtype=bool)
-        changed[1:] = app[1:] != app[:-1]
-        sw = df["switch"].to_numpy(dtype=float, copy=True)
-        fresh = np.isnan(sw)
-        sw[fresh] = (prev_same & changed)[fresh]
-        df["switch"] = sw
-        df["next_ts"] = nxt
-        done = same_next
-        self._pending = df.loc[~done, [*list(CHUNK_COLUMNS), "switch"]].reset_index(drop=True)
-        return df.loc[done].reset_index(drop=True)
+        changed = np.zeros(n, dtype=bool)
+        changed[1:] = same_next[:-1] & (app[1:] != app[:-1])
+        fresh = cols["switch"] < 0
+        cols["switch"][fresh] = changed[fresh]
+        self._pending = {c: v[~same_next] for c, v in cols.items()}
+        out = {c: v[same_next] for c, v in cols.items()}
+        out["next_ts"] = nxt[same_next]
+        return out
 
-    def finish(self) -> pd.DataFrame:
+    def finish(self) -> dict[str, np.ndarray] | None:
         """The last event of each user (no next event: the threshold caps it)."""
-        if self._pending is None:
-            return pd.DataFrame(columns=[*CHUNK_COLUMNS, "switch", "next_ts"])
-        out = self._pending.assign(next_ts=NO_NEXT)
+        out = self._pending
         self._pending = None
+        if out is not None:
+            out["next_ts"] = np.full(len(out["ts"]), NO_NEXT, dtype=np.int64)
         return out
 
 

@@ -10,11 +10,17 @@ size plus one small table per clinician-week.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from taskloom.collector.metrics.active import INACTIVE_AFTER, EventStream, durations
+from taskloom.collector.metrics.active import (
+    INACTIVE_CODES,
+    KIND,
+    EventStream,
+    durations,
+)
 from taskloom.collector.metrics.calendar import Coverage, Days
 from taskloom.collector.metrics.categories import CATEGORY_CODE, NOTE, CategoryMap, screen_label
 from taskloom.collector.metrics.timetables import Timetable
@@ -62,7 +68,84 @@ class Totals:
 class _Parts:
     sums: list[pd.DataFrame] = field(default_factory=list)
     notes: list[pd.DataFrame] = field(default_factory=list)
-    unmapped: dict[str, list[float]] = field(default_factory=dict)
+
+
+class Screens:
+    """Study-wide screen codes: each (app, title, url) is classified once by the category map."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, str, str], int] = {}
+        self.apps: dict[str, int] = {}
+        self._cat: list[int] = []
+        self._vendor: list[bool] = []
+        self._app: list[int] = []
+        self.labels: list[str] = []  # unmapped screens' labels ('' for mapped ones)
+        self.time_ms = np.zeros(0)
+        self.events = np.zeros(0, dtype=np.int64)
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def code(self, cmap: CategoryMap, app: str, title: str, url: str) -> int:
+        key = (app, title, url)
+        hit = self.index.get(key)
+        if hit is None:
+            s = cmap.screen(app, title, url)
+            hit = self.index[key] = len(self._cat)
+            self._cat.append(s.code)
+            self._vendor.append(s.vendor)
+            self._app.append(self.apps.setdefault(app, len(self.apps)))
+            self.labels.append(screen_label(app, title) if s.unmapped else "")
+            self._arrays = None
+        return hit
+
+    def _all(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._arrays is None:
+            self._arrays = (np.array(self._cat, dtype=np.int64), np.array(self._vendor, dtype=bool),
+                            np.array(self._app, dtype=np.int64))
+        return self._arrays
+
+    def cats(self) -> np.ndarray:
+        return self._all()[0]
+
+    def vendors(self) -> np.ndarray:
+        return self._all()[1]
+
+    @property
+    def app(self) -> np.ndarray:
+        return self._all()[2]
+
+    def add_time(self, screen: np.ndarray, ms: np.ndarray) -> None:
+        n = len(self._cat)
+        self.time_ms = np.pad(self.time_ms, (0, n - len(self.time_ms))) + np.bincount(screen, weights=ms, minlength=n)
+        self.events = np.pad(self.events, (0, n - len(self.events))) + np.bincount(screen, minlength=n)
+
+    def unmapped(self) -> pd.DataFrame:
+        """Unmapped EHR screens by label (identifiers masked): active seconds and events."""
+        rows = [(label, self.time_ms[i] / 1000.0, int(self.events[i])) for i, label in enumerate(self.labels)
+                if label and i < len(self.time_ms)]
+        frame = pd.DataFrame(rows, columns=["screen", "active_s", "events"])
+        frame = frame.groupby("screen", as_index=False).sum()
+        return frame.sort_values("active_s", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _factorize(chunk: pd.DataFrame | Any, col: str) -> tuple[np.ndarray, list[str]]:
+    """(codes, values) of a string column; None is ''. Arrow tables are encoded by Arrow."""
+    if isinstance(chunk, pd.DataFrame):
+        codes, uniques = pd.factorize(chunk[col].fillna("").to_numpy(dtype=object))
+        return codes.astype(np.int64), [str(u) for u in uniques]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pc.fill_null(chunk.column(col).cast(pa.string()), "").combine_chunks().dictionary_encode()
+    return arr.indices.to_numpy(zero_copy_only=False).astype(np.int64), arr.dictionary.to_pylist()
+
+
+def _numbers(chunk: pd.DataFrame | Any, col: str, dtype: type) -> np.ndarray:
+    if isinstance(chunk, pd.DataFrame):
+        return pd.to_numeric(chunk[col], errors="coerce").to_numpy(dtype=dtype)
+    import pyarrow as pa
+
+    arr = chunk.column(col).cast(pa.float64() if dtype is float else pa.int64())
+    return arr.to_numpy().astype(dtype) if dtype is not float else arr.to_numpy()
 
 
 class Accumulator:
@@ -77,46 +160,58 @@ class Accumulator:
         self.clinic = self._coverage(clinic)
         self.visit_cov = self._coverage(visits)
         self.stream = EventStream()
+        self.screens = Screens()
         self.parts = _Parts()
         self.events = 0
 
     def _codes(self, users: tuple[str, ...] | np.ndarray) -> np.ndarray:
-        for u in pd.unique(np.asarray(users, dtype=object)):
-            self.users.setdefault(str(u), len(self.users))
-        return pd.Series(users, dtype=object).map(self.users).to_numpy(dtype=np.int64)
+        codes, uniq = pd.factorize(np.asarray(users, dtype=object))
+        table = np.array([self.users.setdefault(str(u), len(self.users)) for u in uniq], dtype=np.int64)
+        return table[codes]
 
     def _coverage(self, tt: Timetable | None) -> Coverage:
         if tt is None or not len(tt):
             return Coverage(np.zeros(0), np.zeros(0), np.zeros(0))
         return Coverage(self._codes(tt.users), tt.starts, tt.ends)
 
-    def add(self, chunk: pd.DataFrame) -> None:
-        self.events += len(chunk)
-        self._consume(self.stream.push(chunk))
-
-    def _screens(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-        keys = rows[["app", "title", "url"]].fillna("")
-        group = keys.groupby(["app", "title", "url"], sort=False).ngroup().to_numpy()
-        uniq = keys.drop_duplicates()
-        screens = [self.cmap.screen(a, t, u) for a, t, u in uniq.itertuples(index=False)]
-        labels = [screen_label(a, t) if s.unmapped else "" for s, (a, t, _u) in
-                  zip(screens, uniq.itertuples(index=False), strict=True)]
-        cat = np.array([s.code for s in screens], dtype=np.int64)[group]
-        vendor = np.array([s.vendor for s in screens], dtype=bool)[group]
-        return cat, vendor, group, labels
-
-    def _consume(self, rows: pd.DataFrame) -> None:
-        if rows.empty:
+    def add(self, chunk: pd.DataFrame | Any) -> None:
+        """One chunk of events (``active.CHUNK_COLUMNS``; a DataFrame or an Arrow table), in time order."""
+        if not len(chunk):
             return
-        opts = self.options
-        user = self._codes(rows["user"].to_numpy(dtype=object))
-        cat, vendor, screen, labels = self._screens(rows)
-        ts = rows["ts"].to_numpy(dtype=np.int64)
-        nxt = rows["next_ts"].to_numpy(dtype=np.int64)
-        end_ts = pd.to_numeric(rows["end_ts"], errors="coerce").to_numpy(dtype=float)
-        kind = rows["kind"].to_numpy(dtype=object)
-        inactive = np.isin(kind, INACTIVE_AFTER)
-        ends = {t: ts + durations(ts, nxt, end_ts, inactive, round(t * 1000)) for t in opts.thresholds}
+        self.events += len(chunk)
+        self._consume(self.stream.push(self._encode(chunk)))
+
+    def _encode(self, chunk: pd.DataFrame | Any) -> dict[str, np.ndarray]:
+        """Strings → integer codes: users and screens get study-wide codes, kinds fixed ones."""
+        enc = {c: _factorize(chunk, c) for c in ("user", "kind", "app", "title", "url")}
+        screen = self._screen_codes(enc["app"], enc["title"], enc["url"])
+        kc, ku = enc["kind"]
+        kind_table = np.array([KIND.get(str(k), -1) for k in ku], dtype=np.int64)
+        uc, uu = enc["user"]
+        user_table = np.array([self.users.setdefault(str(u), len(self.users)) for u in uu], dtype=np.int64)
+        return {"user": user_table[uc], "ts": _numbers(chunk, "ts", np.int64),
+                "seq": _numbers(chunk, "seq", np.int64), "kind": kind_table[kc], "screen": screen,
+                "app": self.screens.app[screen], "end_ts": _numbers(chunk, "end_ts", float)}
+
+    def _screen_codes(self, *parts: tuple[np.ndarray, list[str]]) -> np.ndarray:
+        """Study-wide screen code per row: combine the column codes, classify each new screen once."""
+        (ca, ua), (ct, ut), (cu, uu) = parts
+        key = (ca.astype(np.int64) * (len(ut) + 1) + ct) * (len(uu) + 1) + cu
+        uniq, inverse = np.unique(key, return_inverse=True)
+        ia, rest = np.divmod(uniq, (len(ut) + 1) * (len(uu) + 1))
+        it, iu = np.divmod(rest, len(uu) + 1)
+        codes = np.array([self.screens.code(self.cmap, str(ua[x]), str(ut[y]), str(uu[z]))
+                          for x, y, z in zip(ia.tolist(), it.tolist(), iu.tolist(), strict=True)], dtype=np.int64)
+        return codes[inverse.reshape(-1)]
+
+    def _consume(self, rows: dict[str, np.ndarray] | None) -> None:  # one vectorised pass, kept together
+        if rows is None or not len(rows["ts"]):
+            return
+        opts, sc = self.options, self.screens
+        user, ts, nxt, kind, screen = rows["user"], rows["ts"], rows["next_ts"], rows["kind"], rows["screen"]
+        cat, vendor = sc.cats()[screen], sc.vendors()[screen]
+        inactive = np.isin(kind, INACTIVE_CODES)
+        ends = {t: ts + durations(ts, nxt, rows["end_ts"], inactive, round(t * 1000)) for t in opts.thresholds}
         days = Days.around(opts.zone, int(ts.min()), int(max(e.max() for e in ends.values())))
         wk_starts, wk_ord = days.week_starts()
         wk = np.searchsorted(wk_starts, ts, side="right") - 1
@@ -125,11 +220,11 @@ class Accumulator:
         idx = np.concatenate([np.arange(len(ts)), np.flatnonzero(straddle)])
         first = np.arange(len(idx)) < len(ts)
         a = np.where(first, ts[idx], boundary[idx])
-        seg_week = np.where(first, wk_ord[wk[idx]], wk_ord[wk[idx] + 1])
         u = user[idx]
         lo, hi = days.daytime(opts.zone, *opts.day_hours)
         daytime = Coverage(np.zeros(len(lo)), lo, hi)
-        cols: dict[str, np.ndarray] = {"user": u, "week": seg_week, "cat": cat[idx]}
+        cols: dict[str, np.ndarray] = {"user": u, "week": np.where(first, wk_ord[wk[idx]], wk_ord[wk[idx] + 1]),
+                                       "cat": cat[idx]}
         for t, e in ends.items():
             b = np.where(first, np.minimum(e[idx], boundary[idx]), np.maximum(e[idx], boundary[idx]))
             d = b - a
@@ -137,41 +232,29 @@ class Accumulator:
             cols[f"d{k}"] = d
             cols[f"c{k}"] = self.clinic.measure(u, a, b)
             cols[f"v{k}"] = self.visit_cov.measure(u, a, b)
-            cols[f"a{k}"] = d - daytime.measure(np.zeros(len(a)), a, b)
+            cols[f"a{k}"] = d - daytime.measure(np.zeros(len(a), dtype=np.int64), a, b)
             if t == opts.threshold_s:
                 cols["vendor"] = np.where(vendor[idx], d, 0)
-                main_d = d
+                sc.add_time(screen, d[: len(ts)])
         w = first.astype(np.int64)
         cols["events"] = w
-        cols["clicks"] = w * (kind[idx] == "click")
-        cols["bursts"] = w * (kind[idx] == "typing")
-        cols["switches"] = w * rows["switch"].to_numpy(dtype=float)[idx].astype(np.int64)
+        cols["clicks"] = w * (kind[idx] == KIND["click"])
+        cols["bursts"] = w * (kind[idx] == KIND["typing"])
+        cols["switches"] = w * rows["switch"][idx].astype(np.int64)
         frame = pd.DataFrame(cols)
         self.parts.sums.append(frame.groupby(["user", "week", "cat"], sort=False).sum())
         if len(self.parts.sums) > 16:
             self.parts.sums = [pd.concat(self.parts.sums).groupby(level=[0, 1, 2]).sum()]
-        self._notes(rows, user, cat, kind, days, wk_ord[wk])
-        self._unmapped(labels, screen, main_d[: len(ts)])
+        self._notes(user, cat, kind, screen, days, wk_ord[wk], ts)
 
-    def _notes(self, rows: pd.DataFrame, user: np.ndarray, cat: np.ndarray, kind: np.ndarray,
-               days: Days, week: np.ndarray) -> None:
-        """A note: a distinct (local day, note screen title) where the clinician typed."""
-        m = (cat == CATEGORY_CODE[NOTE]) & (kind == "typing")
-        if not m.any():
-            return
-        ts = rows["ts"].to_numpy(dtype=np.int64)[m]
-        self.parts.notes.append(pd.DataFrame({
-            "user": user[m], "week": week[m], "day": days.ordinals[days.index(ts)],
-            "title": rows["title"].fillna("").to_numpy(dtype=object)[m]}).drop_duplicates())
-
-    def _unmapped(self, labels: list[str], screen: np.ndarray, dur: np.ndarray) -> None:
-        per = np.bincount(screen, weights=dur, minlength=len(labels))
-        cnt = np.bincount(screen, minlength=len(labels))
-        for label, ms, n in zip(labels, per, cnt, strict=True):
-            if label:
-                acc = self.parts.unmapped.setdefault(label, [0.0, 0.0])
-                acc[0] += ms / 1000.0
-                acc[1] += n
+    def _notes(self, user: np.ndarray, cat: np.ndarray, kind: np.ndarray, screen: np.ndarray, days: Days,
+               week: np.ndarray, ts: np.ndarray) -> None:
+        """A note: a distinct (local day, note screen) where the clinician typed."""
+        m = (cat == CATEGORY_CODE[NOTE]) & (kind == KIND["typing"])
+        if m.any():
+            self.parts.notes.append(pd.DataFrame({
+                "user": user[m], "week": week[m], "day": days.ordinals[days.index(ts[m])],
+                "screen": screen[m]}).drop_duplicates())
 
     def totals(self) -> Totals:
         self._consume(self.stream.finish())
@@ -179,9 +262,7 @@ class Accumulator:
                  else pd.DataFrame())
         notes = (pd.concat(self.parts.notes).drop_duplicates().groupby(["user", "week"]).size()
                  if self.parts.notes else pd.Series(dtype=np.int64))
-        unmapped = pd.DataFrame(
-            [(k, v[0], int(v[1])) for k, v in sorted(self.parts.unmapped.items(), key=lambda kv: -kv[1][0])],
-            columns=["screen", "active_s", "events"])
+        unmapped = self.screens.unmapped()
         users = [u for u, _ in sorted(self.users.items(), key=lambda kv: kv[1])]
         return Totals(table, notes, self._weeks(), unmapped, users, self.options, self.events,
                       self.schedule is not None, self.visits is not None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -57,20 +57,103 @@ class EhrOptions:
     chunk_rows: int = CHUNK_ROWS
 
 
-def iter_metric_events(store: Store, study_id: int, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    """The study's UI events as metric chunks (user, ts, seq, kind, app, title, url, end_ts)."""
+def iter_metric_events(store: Store, study_id: int, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame | Any]:
+    """The study's UI events as metric chunks (user, ts, seq, kind, app, title, url, end_ts).
+
+    Rows come through the driver's cursor as plain tuples (SQLAlchemy's Row objects cost
+    more than the query at this size); the statement itself is built with SQLAlchemy.
+    """
     e = t.ui_events
     end_ts = e.c.attrs["end_ts"].as_float()
     stmt = (sa.select(e.c.user, e.c.ts, e.c.seq, e.c.kind, e.c.app, e.c.title, e.c.url, end_ts)
-            .where(e.c.study_id == study_id).order_by(e.c.ts, e.c.id))
+            .where(e.c.study_id == sa.literal(int(study_id), sa.Integer)).order_by(e.c.ts, e.c.id))
+    sql = str(stmt.compile(dialect=store.engine.dialect, compile_kwargs={"literal_binds": True}))
     cols = ["user", "ts", "seq", "kind", "app", "title", "url", "end_ts"]
+    if store.is_sqlite and _adbc_sqlite() is not None and store.engine.url.database:
+        yield from _arrow_chunks(store.engine.url.database, sql, cols, chunk_rows)
+        return
     with store.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(stmt)
-        for part in result.partitions():
-            frame = pd.DataFrame(part, columns=cols)
-            frame["user"] = frame["user"].fillna("")
-            frame["end_ts"] = pd.to_numeric(frame["end_ts"], errors="coerce")
-            yield frame
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(chunk_rows):
+                frame = pd.DataFrame.from_records(rows, columns=cols)
+                frame["user"] = frame["user"].fillna("")
+                frame["end_ts"] = pd.to_numeric(frame["end_ts"], errors="coerce")
+                yield frame
+        finally:
+            cursor.close()
+
+
+def _adbc_sqlite() -> Any:
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+    except ImportError:  # optional: the plain driver cursor below does the same, slower
+        return None
+    return adbc
+
+
+def _arrow_chunks(path: str, sql: str, cols: list[str], chunk_rows: int) -> Iterator[Any]:
+    """SQLite through ADBC: Arrow record batches, about three times faster than sqlite3 tuples."""
+    import pyarrow as pa
+
+    with _adbc_sqlite().connect(path) as conn, conn.cursor() as cur:
+        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(min(chunk_rows, 65_536))})
+        cur.execute(sql)
+        pending: list[pa.RecordBatch] = []
+        rows = 0
+        for batch in cur.fetch_record_batch():
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= chunk_rows:
+                yield _frame(pa.Table.from_batches(pending), cols)
+                pending, rows = [], 0
+        if rows:
+            yield _frame(pa.Table.from_batches(pending), cols)
+
+
+def _frame(table: Any, cols: list[str]) -> Any:
+    """The Arrow table as a metric chunk (the accumulator encodes Arrow columns itself)."""
+    return table.rename_columns(cols)
+
+
+def _prefetch(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Read the next chunks in a thread while this one is aggregated (the driver releases the GIL)."""
+    import queue
+    import threading
+
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for c in chunks:
+                if stop.is_set():
+                    return
+                q.put(("chunk", c))
+            q.put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            q.put(("error", exc))
+
+    worker = threading.Thread(target=read, name="ehr-metrics-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            what, item = q.get()
+            if what == "end":
+                return
+            if what == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a reader waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
 
 
 def _zone(options: EhrOptions, settings: dict[str, object]) -> tuple[str, str]:
@@ -107,7 +190,7 @@ def ehr_metrics(store: Store, study: int | str, options: EhrOptions) -> EhrRepor
     cmap = (parse_category_map(options.categories.text, options.categories.name)
             if options.categories is not None else default_map())
     acc = Accumulator(cmap, Options(threshold_s=options.threshold_s, zone=zone), sched, visits)
-    for chunk in iter_metric_events(store, info["id"], options.chunk_rows):
+    for chunk in _prefetch(iter_metric_events(store, info["id"], options.chunk_rows)):
         acc.add(chunk)
         log.info("ehr metrics: %d events read", acc.events)
     if acc.events == 0:
