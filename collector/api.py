@@ -689,6 +689,9 @@ def install(app: FastAPI, store: Store, limits: Limits | None = None) -> None:
     app.state.limits = limits
     app.state.buckets = TokenBuckets(limits.rate_per_s, limits.rate_burst)
     app.include_router(router)
+    from taskloom.collector.api_ehr import router as ehr_router  # imports this module: include late
+
+    app.include_router(ehr_router)
 
     async def on_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": _validation_detail(exc)}, status_code=422)

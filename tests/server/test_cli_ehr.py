@@ -122,3 +122,36 @@ def test_study_with_no_ui_events(loaded: tuple[str, Path], tmp_path: Path) -> No
     assert "study 'empty' has no UI events" in err and "enrol" in err
     assert "unknown report format .pdf" in _error(db, "--study", "clinic", "-o", str(tmp_path / "r.pdf"))
     assert "no study 'nope'" in _error(db, "--study", "nope", "-o", str(tmp_path / "r.csv"))
+
+
+def test_api_ehr_metrics_on_a_live_collector(loaded: tuple[str, Path], tmp_path: Path) -> None:
+    """GET and POST /api/v1/studies/{id}/ehr-metrics through a real uvicorn on loopback."""
+    from tests.collector.factories import LiveCollector
+
+    db, out = loaded
+    token = run_cli(db, "admin", "token").stdout.strip().splitlines()[-1]
+    server = LiveCollector(db, tmp_path).start()
+    try:
+        with server.client(token) as c:
+            study = next(s for s in c.get("/api/v1/studies").json() if s["name"] == "clinic")
+            url = f"/api/v1/studies/{study['id']}/ehr-metrics"
+            r = c.get(url, params={"min_group": 5})
+            assert r.status_code == 200, r.text
+            cohort = {x["key"]: x for x in r.json()["cohort"]}
+            assert cohort["after_hours_h"]["status"] == "ok" and cohort["ehr_time8"]["status"] == "not available"
+            assert r.json()["per_clinician"] is None
+            files = {"schedule": ("schedule.csv", (out / "schedule.csv").read_bytes()),
+                     "visits": ("visits.csv", (out / "visits.csv").read_bytes())}
+            r = c.post(url, files=files, params={"per_clinician": "true"})
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert {x["key"]: x for x in body["cohort"]}["ehr_time8"]["median"] > 0
+            assert len(body["per_clinician"]) == 6
+            bad = {"categories": ("map.yaml", b"rules:\n  - {category: orders, title: '('}\n")}
+            r = c.post(url, files=bad)
+            assert r.status_code == 400 and "map.yaml: rule 1 title '(' is not a valid" in r.json()["detail"]
+            assert c.get("/api/v1/studies/99999/ehr-metrics").status_code == 404
+        with server.client() as anonymous:
+            assert anonymous.get(url).status_code == 401
+    finally:
+        server.stop()
