@@ -33,37 +33,33 @@ class MetricDef:
     source: str
 
 
-METRICS: tuple[MetricDef, ...] = (
-    MetricDef("ehr_time8", "EHR-Time8", "h per 8 h", "active time in EHR screens (all EHR categories, in "
-              "any application) per 8 h of scheduled patient time", SINSKY),
-    MetricDef("wow8", "WOW8", "h per 8 h", "EHR active time outside scheduled patient time (clinic "
-              "blocks of the schedule) per 8 h of scheduled patient time", SINSKY),
-    MetricDef("note_time8", "Note-Time8", "h per 8 h", "active time in note documentation per 8 h of "
-              "scheduled patient time", SINSKY),
-    MetricDef("prescription_time8", "Prescription-Time8", "h per 8 h", "active time in prescriptions "
-              "per 8 h of scheduled patient time", SINSKY),
-    MetricDef("ib_time8", "IB-Time8", "h per 8 h", "active time in the inbox per 8 h of scheduled "
-              "patient time", SINSKY),
-    MetricDef("teamwork_orders", "Teamwork-for-orders", "share", "share of the clinician's signed orders "
-              "entered by someone else (system log: orders with signed_by and entered_by)", SINSKY),
-    MetricDef("undivided_attention", "Undivided-attention", "share", "share of visit time (visit list) "
-              "with no active EHR time", SINSKY),
-    MetricDef("after_hours_h", "After-hours EHR time", "h per week", "EHR active time on weekdays "
-              "18:00–06:00 and at weekends (study time zone)", OVERHAGE),
-    MetricDef("ehr_min_per_encounter", "EHR time per encounter", "min", "EHR active time / visits in "
-              "the visit list", OVERHAGE),
-    MetricDef("ehr_h", "EHR time", "h per week", "EHR active time (not normalised)", "taskloom"),
-    MetricDef("note_min_per_note", "Documentation time per note", "min", "note documentation active "
-              "time / notes (a note: a distinct local day and note-screen title with typing)", "taskloom"),
-    MetricDef("clicks_per_note", "Clicks per note", "count", "clicks in note screens / notes", "taskloom"),
-    MetricDef("bursts_per_note", "Keystroke bursts per note", "count", "typing bursts in note screens / "
-              "notes", "taskloom"),
-    MetricDef("switches_per_h", "App switches per hour", "per h", "events whose application differs from "
-              "the clinician's previous event, per active hour (all applications)", "taskloom"),
-    MetricDef("outside_vendor_share", "EHR time outside the EHR application", "share", "share of EHR "
-              "active time spent in other applications (letters in Word, drug references in the "
-              "browser): the part only a desktop agent sees", "taskloom"),
-)
+# key | name | unit | source | definition (one measure a line; sources below)
+_TABLE = """
+ehr_time8 | EHR-Time8 | h per 8 h | S | active time in EHR screens (all EHR categories, in any application) per 8 h of scheduled patient time
+wow8 | WOW8 | h per 8 h | S | EHR active time outside scheduled patient time (clinic blocks of the schedule) per 8 h of scheduled patient time
+note_time8 | Note-Time8 | h per 8 h | S | active time in note documentation per 8 h of scheduled patient time
+prescription_time8 | Prescription-Time8 | h per 8 h | S | active time in prescriptions per 8 h of scheduled patient time
+ib_time8 | IB-Time8 | h per 8 h | S | active time in the inbox per 8 h of scheduled patient time
+teamwork_orders | Teamwork-for-orders | share | S | share of the clinician's signed orders entered by someone else (system log: orders with signed_by and entered_by)
+undivided_attention | Undivided-attention | share | S | share of visit time (visit list) with no active EHR time
+after_hours_h | After-hours EHR time | h per week | O | EHR active time on weekdays 18:00–06:00 and at weekends (study time zone)
+ehr_min_per_encounter | EHR time per encounter | min | O | EHR active time / visits in the visit list
+ehr_h | EHR time | h per week | T | EHR active time (not normalised)
+note_min_per_note | Documentation time per note | min | T | note documentation active time / notes (a note: a distinct local day and note-screen title with typing)
+clicks_per_note | Clicks per note | count | T | clicks in note screens / notes
+bursts_per_note | Keystroke bursts per note | count | T | typing bursts in note screens / notes
+switches_per_h | App switches per hour | per h | T | events whose application differs from the clinician's previous event, per active hour (all applications)
+outside_vendor_share | EHR time outside the EHR application | share | T | share of EHR active time spent in other applications (letters in Word, drug references in the browser): the part only a desktop agent sees
+"""
+_SOURCES = {"S": SINSKY, "O": OVERHAGE, "T": "taskloom"}
+
+
+def _parse_table(text: str) -> tuple[MetricDef, ...]:
+    rows = [[part.strip() for part in line.split("|", 4)] for line in text.strip().splitlines()]
+    return tuple(MetricDef(key, name, unit, definition, _SOURCES[src]) for key, name, unit, src, definition in rows)
+
+
+METRICS: tuple[MetricDef, ...] = _parse_table(_TABLE)
 METRIC = {m.key: m for m in METRICS}
 SENSITIVITY_KEYS = ("ehr_time8", "wow8", "note_time8", "prescription_time8", "ib_time8", "after_hours_h")
 _COLS = {"note": "note documentation", "rx": "prescriptions", "inbox": "inbox", "orders": "orders",

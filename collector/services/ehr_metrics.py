@@ -27,6 +27,7 @@ from taskloom.collector.metrics.timetables import (
     parse_schedule,
     parse_visits,
 )
+from taskloom.mining.io.prefetch import prefetched
 
 if TYPE_CHECKING:
     from taskloom.collector.store import Store
@@ -119,43 +120,6 @@ def _frame(table: Any, cols: list[str]) -> Any:
     return table.rename_columns(cols)
 
 
-def _prefetch(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
-    """Read the next chunks in a thread while this one is aggregated (the driver releases the GIL)."""
-    import queue
-    import threading
-
-    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def read() -> None:
-        try:
-            for c in chunks:
-                if stop.is_set():
-                    return
-                q.put(("chunk", c))
-            q.put(("end", None))
-        except BaseException as exc:  # handed to the consumer, raised there
-            q.put(("error", exc))
-
-    worker = threading.Thread(target=read, name="ehr-metrics-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            what, item = q.get()
-            if what == "end":
-                return
-            if what == "error":
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():  # unblock a reader waiting on a full queue
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                worker.join(0.05)
-
-
 def _zone(options: EhrOptions, settings: dict[str, object]) -> tuple[str, str]:
     if options.zone:
         check_zone(options.zone)
@@ -190,7 +154,7 @@ def ehr_metrics(store: Store, study: int | str, options: EhrOptions) -> EhrRepor
     cmap = (parse_category_map(options.categories.text, options.categories.name)
             if options.categories is not None else default_map())
     acc = Accumulator(cmap, Options(threshold_s=options.threshold_s, zone=zone), sched, visits)
-    for chunk in _prefetch(iter_metric_events(store, info["id"], options.chunk_rows)):
+    for chunk in prefetched(iter_metric_events(store, info["id"], options.chunk_rows), name="ehr-metrics-read"):
         acc.add(chunk)
         log.info("ehr metrics: %d events read", acc.events)
     if acc.events == 0:

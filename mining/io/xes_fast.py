@@ -13,14 +13,11 @@ uses the full XML parser. Detect, don't guess.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import html
 import logging
 import os
-import queue
 import re
-import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +28,7 @@ import pandas as pd
 
 from taskloom.mining.errors import LogInputError
 from taskloom.mining.io._columns import DATETIME_DTYPE, assemble, parse_dates, spread, typed_values
+from taskloom.mining.io.prefetch import prefetched
 
 log = logging.getLogger(__name__)
 
@@ -68,40 +66,6 @@ def _plain_stream(path: Path) -> Iterator[bytes]:
     with open(path, "rb") as fh:
         while piece := fh.read(BLOCK):
             yield piece
-
-
-def _prefetched(source: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
-    """Run `source` in a thread, `depth` pieces ahead: zlib and file reads release the GIL,
-    so decompression overlaps the regex scan of the previous piece."""
-    pieces: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for piece in source:
-                if stop.is_set():
-                    return
-                pieces.put((piece, None))
-            pieces.put((None, None))
-        except BaseException as exc:  # handed to the consumer, re-raised there
-            pieces.put((None, exc))
-
-    worker = threading.Thread(target=produce, name="xes-inflate", daemon=True)
-    worker.start()
-    try:
-        while True:
-            piece, error = pieces.get()
-            if error is not None:
-                raise error
-            if piece is None:
-                return
-            yield piece
-    finally:
-        stop.set()
-        while worker.is_alive():
-            with contextlib.suppress(queue.Empty):
-                pieces.get(timeout=0.05)
-        worker.join()
 
 
 def _read_gz_checked(path: Path) -> Iterator[bytes]:
@@ -457,7 +421,7 @@ def parse_xes_fast(path: str | os.PathLike[str]) -> pd.DataFrame:
     was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived objects, no cycles: the collector only costs time
     try:
-        for piece in _prefetched(_read_gz_checked(p)):
+        for piece in prefetched(_read_gz_checked(p), name="xes-inflate"):
             buf = carry + piece if carry else piece
             if not started:
                 head = buf.find(b"<trace")

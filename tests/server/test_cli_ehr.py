@@ -88,23 +88,22 @@ def _error(db: str, *args: str) -> str:
     return err
 
 
-def test_overlapping_schedule_rows(loaded: tuple[str, Path], tmp_path: Path) -> None:
-    db, _ = loaded
+def _bad_schedule(db: str, tmp_path: Path, study: str, *rows: str) -> tuple[Path, str]:
     bad = tmp_path / "rota.csv"
-    bad.write_text("user,date,start,end,kind\nU#00000001,2026-03-02,09:00,12:00,clinic\n"
-                   "U#00000001,2026-03-02,11:00,13:00,admin\n")
-    err = _error(db, "--study", "clinic", "--schedule", str(bad), "-o", str(tmp_path / "r.json"))
+    bad.write_text("user,date,start,end,kind\n" + "".join(f"U#00000001,2026-03-0{r}\n" for r in rows))
+    return bad, _error(db, "--study", study, "--schedule", str(bad), "-o", str(tmp_path / "r.json"))
+
+
+def test_overlapping_schedule_rows(loaded: tuple[str, Path], tmp_path: Path) -> None:
+    bad, err = _bad_schedule(loaded[0], tmp_path, "clinic", "2,09:00,12:00,clinic", "2,11:00,13:00,admin")
     assert f"{bad} line 3: overlaps line 2" in err and "fix the times" in err
 
 
 def test_schedule_in_another_zone_without_offset(loaded: tuple[str, Path], tmp_path: Path) -> None:
-    db, _ = loaded
-    bad = tmp_path / "rota.csv"
-    bad.write_text("user,date,start,end,kind\nU#00000001,2026-03-02,09:00+01:00,12:00+01:00,clinic\n"
-                   "U#00000001,2026-03-03,09:00,12:00,clinic\n")
-    err = _error(db, "--study", "clinic", "--schedule", str(bad), "-o", str(tmp_path / "r.json"))
+    rows = ("2,09:00+01:00,12:00+01:00,clinic", "3,09:00,12:00,clinic")
+    bad, err = _bad_schedule(loaded[0], tmp_path, "clinic", *rows)
     assert f"{bad} line 3: a time has no UTC offset" in err and "another time zone" in err
-    err = _error(db, "--study", "empty", "--schedule", str(bad), "-o", str(tmp_path / "r.json"))
+    _, err = _bad_schedule(loaded[0], tmp_path, "empty", *rows)
     assert "line 3" in err and "pass --tz" in err  # a study without a zone
 
 
