@@ -76,7 +76,8 @@ def iter_metric_events(store: Store, study_id: int, chunk_rows: int = CHUNK_ROWS
     with store.engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
-        cursor = raw.cursor()
+        # PostgreSQL: a named (server-side) cursor, else psycopg holds the whole result at once.
+        cursor = raw.cursor(name="ehr_metrics") if store.dialect == "postgresql" else raw.cursor()
         try:
             cursor.execute(sql)
             while rows := cursor.fetchmany(chunk_rows):
