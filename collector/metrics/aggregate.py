@@ -231,7 +231,8 @@ class Accumulator:
             k = tkey(t)
             cols[f"d{k}"] = d
             cols[f"c{k}"] = self.clinic.measure(u, a, b)
-            cols[f"v{k}"] = self.visit_cov.measure(u, a, b)
+            # Visit overlap only feeds measures at the chosen threshold (not the sensitivity table).
+            cols[f"v{k}"] = self.visit_cov.measure(u, a, b) if t == opts.threshold_s else np.zeros(len(a), np.int64)
             cols[f"a{k}"] = d - daytime.measure(np.zeros(len(a), dtype=np.int64), a, b)
             if t == opts.threshold_s:
                 cols["vendor"] = np.where(vendor[idx], d, 0)
