@@ -112,7 +112,9 @@ def clinician_weeks(totals: Totals, threshold_s: float,
     out["undivided_attention"] = 1.0 - _div(ehr_part(f"v{k}"), visit_ms)
     out["ehr_min_per_encounter"] = _div(out["ehr_h"] * 60, visits)
     sums = totals.table.groupby(level=[0, 1]).sum() if len(totals.table) else pd.DataFrame()
-    note = totals.table.xs(CATEGORY_CODE["note documentation"], level="cat") if len(totals.table) else sums
+    table = totals.table
+    note = (table[table.index.get_level_values("cat") == CATEGORY_CODE["note documentation"]].droplevel("cat")
+            if len(table) else sums)
     notes = totals.notes.reindex(out.index, fill_value=0).astype(float)
     out["notes"] = notes
     out["note_min_per_note"] = _div(out["note_h"] * 60, notes)

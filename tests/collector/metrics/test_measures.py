@@ -81,3 +81,12 @@ def test_teamwork_for_orders_needs_order_authors() -> None:
     assert tw is not None
     assert tw.loc[(USERS[0], 20514)].tolist() == [3, 1]  # week of Monday 2026-03-02
     assert teamwork(log([None, None]), "UTC") is None
+
+
+def test_a_clinician_with_no_ehr_work_gets_zeros_not_an_error() -> None:
+    t = ms("2026-03-02T10:00Z")
+    weeks = clinician_weeks(run([events((t, "click", "EXCEL.EXE", "Rota.xlsx"), (t + 3000, "idle_start", "EXCEL.EXE",
+                                                                                   "Rota.xlsx"))]), 5.0)
+    w = weeks.iloc[0]
+    assert w["ehr_h"] == 0 and w["non_ehr_h"] == pytest.approx(3 / 3600) and w["notes"] == 0
+    assert pd.isna(w["note_min_per_note"]) and pd.isna(w["outside_vendor_share"])
