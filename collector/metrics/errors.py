@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from taskloom.errors import UserError
 
-class MetricsInputError(ValueError):
+
+class MetricsInputError(UserError, ValueError):
     """A schedule, visit list, category map or study that cannot be used; the text says the fix."""
-
-    user_facing = True

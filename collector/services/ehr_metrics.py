@@ -143,25 +143,25 @@ def _timetables(options: EhrOptions, zone: str | None, key: str) -> tuple[Timeta
 
 def ehr_metrics(store: Store, study: int | str, options: EhrOptions) -> EhrReport:
     """The documentation-time report of one study; MetricsInputError for input the user can fix."""
-    info = store.get_study(study)
+    info = store.get_study(study)  # a typed Study row
     if options.threshold_s <= 0:
         raise MetricsInputError(f"threshold {options.threshold_s:g} s must be positive, e.g. 5s")
     if options.min_group < 1:
         raise MetricsInputError(f"min-group {options.min_group} must be at least 1 (default {DEFAULT_MIN_GROUP})")
-    zone, zone_source = _zone(options, dict(info.get("settings") or {}))
+    zone, zone_source = _zone(options, dict(info.settings or {}))
     # Times without an offset need a zone the user chose; the UTC default is not one.
     sched, visits = _timetables(options, None if zone_source.startswith("default") else zone,
-                                store.study_key(info["id"]))
+                                store.study_key(info.id))
     cmap = (parse_category_map(options.categories.text, options.categories.name)
             if options.categories is not None else default_map())
     acc = Accumulator(cmap, Options(threshold_s=options.threshold_s, zone=zone), sched, visits)
-    for chunk in prefetched(iter_metric_events(store, info["id"], options.chunk_rows), name="ehr-metrics-read"):
+    for chunk in prefetched(iter_metric_events(store, info.id, options.chunk_rows), name="ehr-metrics-read"):
         acc.add(chunk)
         log.info("ehr metrics: %d events read", acc.events)
     if acc.events == 0:
-        raise MetricsInputError(f"study {info['name']!r} has no UI events; enrol the clinicians' devices "
+        raise MetricsInputError(f"study {info.name!r} has no UI events; enrol the clinicians' devices "
                                 "(taskloom study enroll) or pick another study (taskloom study list)")
     totals = acc.totals()
-    tw = teamwork(store.system_events_frame(info["id"]), zone)
-    return build_report(totals, study=str(info["name"]), zone_source=zone_source, min_group=options.min_group,
+    tw = teamwork(store.system_events_frame(info.id), zone)
+    return build_report(totals, study=info.name, zone_source=zone_source, min_group=options.min_group,
                         teamwork=tw, per_clinician=options.per_clinician, category_map=cmap.source)

@@ -24,12 +24,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taskloom.server.cli.base import CliError, default_db_url
+from taskloom.server.cli.base import CliError, add_db_option, open_store, write_atomically
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from taskloom.collector.store import Store
+    from taskloom.collector.store import Store, Study
 
 STUDY = "ehr-demo"
 ZONE = "Europe/London"  # the generated clinics' time zone (collector/synth/schedule.py)
@@ -55,8 +55,7 @@ def register(sub: Any) -> None:
         description="Generate the synthetic EHR documentation study, ingest its UI events "
                     "as enrolled devices, import its system log, discover tasks, draw the "
                     "process map, then run the collector. Idempotent: a loaded study is kept.")
-    p.add_argument("--db", default=default_db_url(), metavar="URL",
-                   help="database (default: $TASKLOOM_DB, else the embedded SQLite file)")
+    add_db_option(p)
     p.add_argument("--dir", type=Path, default=None,
                    help="where the generated files, the task table and the map go "
                         "(default: the user data directory's taskloom/demo)")
@@ -71,7 +70,6 @@ def register(sub: Any) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from taskloom.collector.store import NotFound
-    from taskloom.server.cli.collector_cmds import _open
 
     if args.clinicians < 1 or args.days < 1:
         raise CliError("--clinicians and --days must be at least 1")
@@ -80,12 +78,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CliError(f"--dir {out_dir}: cannot create it ({exc.strerror}); choose another folder") from None
-    store = _open(args)
-    try:
+    with open_store(args.db) as store:
         _say(f"taskloom demo: database {store.url}; files in {out_dir}")
         try:
             study = store.get_study(STUDY)
-            loaded = store.count_ui_events(study["id"])
+            loaded = store.count_ui_events(study.id)
         except NotFound:
             study, loaded = store.create_study(STUDY, {"notice": NOTICE, "timezone": ZONE}, NOTICE), 0
             _say(f"[1/6] created study {STUDY!r}")
@@ -100,49 +97,56 @@ def cmd_demo(args: argparse.Namespace) -> int:
         else:
             mine(store, study, out_dir)
         documentation_time(store, study, out_dir)
-        token_file = out_dir / "admin_token"
-        if not store.has_admin_tokens():
-            token = store.create_admin_token(label="demo", actor="demo")
-            fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(token + "\n")
-            _say(f"admin token (also in {token_file}, mode 0600): {token}")
-        elif token_file.exists():
-            _say(f"admin token: see {token_file}")
-    finally:
-        store.close()
-    if args.no_serve:
-        return 0
-    from taskloom.server.cli.collector_cmds import cmd_serve
+        _admin_token(store, out_dir / "admin_token")
+        if not args.no_serve:
+            _serve(store, args)
+    return 0
+
+
+def _admin_token(store: Store, token_file: Path) -> None:
+    """Create the first admin token (kept in ``token_file``, mode 0600) or point at it."""
+    if not store.has_admin_tokens():
+        token = store.create_admin_token(label="demo", actor="demo")
+        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(token + "\n")
+        _say(f"admin token (also in {token_file}, mode 0600): {token}")
+    elif token_file.exists():
+        _say(f"admin token: see {token_file}")
+
+
+def _serve(store: Store, args: argparse.Namespace) -> None:
+    from taskloom.server.config import load_settings
+    from taskloom.server.serve import serve
 
     _say("[6/6] starting the collector (Ctrl+C stops it)")
-    return cmd_serve(argparse.Namespace(db=args.db, host=args.host, port=args.port, access_log=False))
+    serve(store, load_settings(db=args.db, host=args.host, port=args.port), _say)
 
 
-def load_study(store: Store, study: dict[str, Any], out_dir: Path, clinicians: int, days: int,
+def load_study(store: Store, study: Study, out_dir: Path, clinicians: int, days: int,
                seed: int) -> None:
     """Generate the study with the store's key, ingest its UI events, import its system log."""
     import pandas as pd
 
-    from taskloom.collector.api import import_frame
-    from taskloom.collector.synth import Study, generate_study
+    from taskloom.collector import synth
+    from taskloom.collector.services.imports import import_frame
     from taskloom.mining.io import read_log
 
     t0 = time.monotonic()
-    gen = generate_study(Study(clinicians=clinicians, days=days, seed=seed,
-                               study_key=store.study_key(study["id"])), out_dir)
+    gen = synth.generate_study(synth.Study(clinicians=clinicians, days=days, seed=seed,
+                                           study_key=store.study_key(study.id)), out_dir)
     _say(f"[2/6] generated {gen.events} UI events and {gen.cases} cases in "
          f"{time.monotonic() - t0:.1f} s ({gen.ui_events.name}, {gen.system_csv.name})")
 
     ui = pd.read_csv(gen.ui_events, dtype=str, keep_default_na=False)
     devices = sorted(ui["device_id"].unique())
-    enrol = store.create_enrollment_token(study["id"], uses=len(devices), expires_s=3600)
+    enrol = store.create_enrollment_token(study.id, uses=len(devices), expires_s=3600)
     accepted = rejected = 0
     t0 = time.monotonic()
     for n, synthetic in enumerate(devices, 1):
-        device = store.enroll(enrol["token"], hostname=f"demo-{synthetic}")
+        device = store.enroll(enrol.token, hostname=f"demo-{synthetic}")
         events = ui[ui["device_id"] == synthetic]
-        a, r = ingest_device(store, device["device_id"], study["id"], events)
+        a, r = ingest_device(store, device.device_id, study.id, events)
         accepted, rejected = accepted + a, rejected + r
         _say(f"[3/6] device {n}/{len(devices)} ({synthetic}): {a} events stored"
              + (f", {r} rejected" if r else ""))
@@ -150,8 +154,8 @@ def load_study(store: Store, study: dict[str, Any], out_dir: Path, clinicians: i
          + (f" ({rejected} rejected, see the quarantine)" if rejected else ""))
 
     system = read_log(gen.system_csv)
-    res = import_frame(store, study["id"], gen.system_csv.name, {}, system, False, "", "demo")
-    _say(f"[4/6] imported the EHR audit log: {res['row_count']} events")
+    res = import_frame(store, study.id, gen.system_csv.name, {}, system, actor="demo")
+    _say(f"[4/6] imported the EHR audit log: {res.row_count} events")
 
 
 def _wire_events(events: pd.DataFrame, device_id: str) -> list[dict[str, Any]]:
@@ -171,7 +175,7 @@ def _wire_events(events: pd.DataFrame, device_id: str) -> list[dict[str, Any]]:
 
 def ingest_device(store: Store, device_id: str, study_id: int, events: pd.DataFrame) -> tuple[int, int]:
     """Send one device's events in batches through the ingest path; (accepted, rejected)."""
-    from taskloom.collector.api import ingest_events
+    from taskloom.collector.services.ingest import ingest_events
     from taskloom.collector.store import Device
 
     device = Device(id=device_id, study_id=study_id)
@@ -184,20 +188,19 @@ def ingest_device(store: Store, device_id: str, study_id: int, events: pd.DataFr
     return accepted, rejected
 
 
-def mine(store: Store, study: dict[str, Any], out_dir: Path) -> None:
+def mine(store: Store, study: Study, out_dir: Path) -> None:
     """Discover tasks on the stored UI events and draw the system log's process map."""
     import pandas as pd
 
+    from taskloom.collector.services.tasks import study_events
     from taskloom.collector.tasks.discover import discover
     from taskloom.collector.tasks.evaluate import evaluate
     from taskloom.mining.abstraction import abstract_dfg
     from taskloom.mining.dfg import discover_dfg
     from taskloom.mining.render import render_svg
-    from taskloom.server.cli.map_cmd import write_atomically
-    from taskloom.server.cli.task_cmds import study_events
 
     t0 = time.monotonic()
-    ui, ev = study_events(store, study["id"])
+    ui, ev = study_events(store, study.id)
     res = discover(ev, model_path=out_dir / "task_model.json",
                    labels_path=out_dir / "task_labels.json")
     ui["task_type"], ui["task_instance"] = res.task_type, res.task_instance
@@ -219,7 +222,7 @@ def mine(store: Store, study: dict[str, Any], out_dir: Path) -> None:
     for name, label in sorted(res.labels.items()):
         _say(f"        {name}: {label}")
 
-    system = store.system_events_frame(study["id"])
+    system = store.system_events_frame(study.id)
     if len(system):
         dfg = discover_dfg(system)
         svg = render_svg(abstract_dfg(dfg, 100.0, 100.0), overlay="frequency")
@@ -229,15 +232,15 @@ def mine(store: Store, study: dict[str, Any], out_dir: Path) -> None:
              f"{len(dfg.edges)} arcs): {map_path}")
 
 
-def documentation_time(store: Store, study: dict[str, Any], out_dir: Path) -> None:
+def documentation_time(store: Store, study: Study, out_dir: Path) -> None:
     """The cohort's EHR-Time8 and WOW8 with the generated schedule and visits; the HTML report."""
     from taskloom.collector.metrics.html import render_html
     from taskloom.collector.services.ehr_metrics import EhrOptions, TextFile, ehr_metrics
-    from taskloom.server.cli.map_cmd import write_atomically
+    from taskloom.server.cli.base import write_atomically
 
     files = {n: out_dir / f"{n}.csv" for n in ("schedule", "visits")}
     text = {n: TextFile(p.name, p.read_text()) if p.exists() else None for n, p in files.items()}
-    report = ehr_metrics(store, study["id"], EhrOptions(zone=ZONE, schedule=text["schedule"], visits=text["visits"]))
+    report = ehr_metrics(store, study.id, EhrOptions(zone=ZONE, schedule=text["schedule"], visits=text["visits"]))
     path = out_dir / "ehr_metrics.html"
     write_atomically(path, render_html(report))
     for c in report.cohort[:2]:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taskloom.server.cli.base import CliError, default_db_url
+from taskloom.server.cli.base import CliError, add_db_option
 
 if TYPE_CHECKING:
     from taskloom.collector.services.ehr_metrics import TextFile
@@ -36,8 +36,7 @@ def register(sub: Any) -> None:
                     "scheduled patient time (Sinsky et al. 2020) when a schedule is given, after-hours "
                     "time (Overhage & McCallie 2020), a sensitivity table, and unmapped screens.")
     m.add_argument("--study", required=True, help="study name")
-    m.add_argument("--db", default=default_db_url(), metavar="URL",
-                   help="database (default: $TASKLOOM_DB, else the embedded SQLite file)")
+    add_db_option(m)
     m.add_argument("--schedule", type=Path, default=None, metavar="CSV",
                    help="schedule: user,date,start,end,kind (kind clinic|admin|other), study time zone")
     m.add_argument("--visits", type=Path, default=None, metavar="CSV", help="visit list: user,start,end,case")
@@ -74,8 +73,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     from taskloom.collector.metrics.html import render_html
     from taskloom.collector.metrics.report import csv_rows
     from taskloom.collector.services.ehr_metrics import EhrOptions, ehr_metrics
-    from taskloom.server.cli.collector_cmds import _open
-    from taskloom.server.cli.map_cmd import write_atomically
+    from taskloom.server.cli.base import open_store, write_atomically
 
     suffix = args.out.suffix.lower()
     if suffix not in FORMATS:
@@ -83,11 +81,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     options = EhrOptions(threshold_s=args.threshold, min_group=args.min_group, zone=args.tz,
                          schedule=_read(args.schedule, "schedule"), visits=_read(args.visits, "visit list"),
                          categories=_read(args.categories, "category map"), per_clinician=args.per_clinician)
-    store = _open(args)
-    try:
+    with open_store(args.db) as store:
         report = ehr_metrics(store, args.study, options)
-    finally:
-        store.close()
     if suffix == ".html":
         text = render_html(report)
     elif suffix == ".json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from taskloom.collector.api import ingest_events
+from taskloom.collector.services.ingest import ingest_events
 from taskloom.collector.services.ehr_metrics import EhrOptions, TextFile, ehr_metrics
 from taskloom.collector.store import Device, Store
 
@@ -13,8 +13,8 @@ NOTE = "Progress note · NHS#0000aaaa · CareFlow EPR"
 
 def test_service_reads_the_store_in_chunks_on_each_backend(store: Store) -> None:
     study = store.create_study("clinic", {"timezone": "Europe/London"})
-    token = store.create_enrollment_token(study["id"])["token"]
-    device = Device(id=store.enroll(token, "ws-1")["device_id"], study_id=study["id"])
+    token = store.create_enrollment_token(study.id).token
+    device = Device(id=store.enroll(token, "ws-1").device_id, study_id=study.id)
     t = "2026-03-30T{}Z"  # Monday after the DST change: 09:00 BST is 08:00 UTC
     events = [
         {"event_id": f"00000000-0000-4000-8000-00000000000{i}", "seq": i, "user": "U#00000001", "ts": t.format(ts),

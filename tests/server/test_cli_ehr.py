@@ -148,7 +148,7 @@ def test_api_ehr_metrics_on_a_live_collector(loaded: tuple[str, Path], tmp_path:
             assert len(body["per_clinician"]) == 6
             bad = {"categories": ("map.yaml", b"rules:\n  - {category: orders, title: '('}\n")}
             r = c.post(url, files=bad)
-            assert r.status_code == 400 and "map.yaml: rule 1 title '(' is not a valid" in r.json()["detail"]
+            assert r.status_code == 422 and "map.yaml: rule 1 title '(' is not a valid" in r.json()["detail"]
             assert c.get("/api/v1/studies/99999/ehr-metrics").status_code == 404
         with server.client() as anonymous:
             assert anonymous.get(url).status_code == 401

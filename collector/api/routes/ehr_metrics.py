@@ -1,6 +1,9 @@
-"""`/api/v1/studies/{id}/ehr-metrics`: the documentation-time report as JSON (thin: parse, call
-the service, format). GET uses the study's events alone; POST adds a schedule, a visit list
-and a category map as uploaded files (each at most 5 MB, read after authentication)."""
+"""`/api/v1/studies/{id}/ehr-metrics`: the documentation-time report as JSON (admin).
+
+Thin: parse, call the service, format. GET uses the study's events alone; POST adds a
+schedule, a visit list and a category map as uploaded files (each at most 5 MB, read after
+authentication). Bad files are user errors: 422 with the file, row and fix.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +12,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from taskloom.collector.api import (
-    _ERRORS,
-    API_PREFIX,
-    AdminAuth,
-    ErrorOut,
-    StoreDep,
-    StudyId,
-    _study_for,
-)
-from taskloom.collector.metrics.errors import MetricsInputError
+from taskloom.agent.protocol import API_PREFIX
+from taskloom.collector.api.deps import AdminAuth, StoreDep, StudyId, study_for
+from taskloom.collector.api.errors import errors
 from taskloom.collector.services.ehr_metrics import EhrOptions, TextFile, ehr_metrics
-from taskloom.collector.store import ADMIN_ROLE, Admin, Store
+from taskloom.collector.store import Admin, Store
+from taskloom.collector.store.rows import ADMIN_ROLE
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-router = APIRouter(prefix=API_PREFIX)
-_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **_ERRORS, 404: {"model": ErrorOut}, 400: {"model": ErrorOut, "description": "bad schedule, visits or map"}}
+router = APIRouter(prefix=API_PREFIX, tags=["admin"])
+_RESPONSES = errors(403, 404, 413, (422, "bad schedule, visit list or category map; a study without UI events"))
 Threshold = Annotated[float, Query(gt=0, le=3600, description="inactivity threshold in seconds (default 5)")]
 MinGroup = Annotated[int, Query(ge=1, le=1000, description="suppress cohort figures below N clinicians")]
 Zone = Annotated[str | None, Query(max_length=64, description="IANA time zone (default: the study's setting)")]
@@ -34,16 +30,13 @@ Upload = Annotated[UploadFile | None, File()]
 
 
 def _report(store: Store, admin: Admin, study_id: int, options: EhrOptions) -> dict[str, Any]:
-    _study_for(store, admin, study_id)
+    study_for(store, admin, study_id)
     if options.per_clinician and admin.role != ADMIN_ROLE:
         raise HTTPException(403, "per-clinician figures are for admin tokens; ask without per_clinician")
-    try:
-        return ehr_metrics(store, study_id, options).to_dict()
-    except MetricsInputError as exc:
-        raise HTTPException(400, str(exc)) from None
+    return ehr_metrics(store, study_id, options).to_dict()
 
 
-@router.get("/studies/{study_id}/ehr-metrics", tags=["admin"], responses=_RESPONSES)
+@router.get("/studies/{study_id}/ehr-metrics", responses=_RESPONSES)
 def get_ehr_metrics(study_id: StudyId, admin: AdminAuth, store: StoreDep, threshold: Threshold = 5.0,
                     min_group: MinGroup = 5, tz: Zone = None, per_clinician: PerClinician = False) -> dict[str, Any]:
     """EHR documentation-time metrics of the study's UI events (no schedule: after-hours time)."""
@@ -60,16 +53,16 @@ async def _text(upload: UploadFile | None, what: str) -> TextFile | None:
     try:
         return TextFile(upload.filename or what, data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise HTTPException(400, f"{upload.filename or what}: not UTF-8 text; save it as UTF-8") from None
+        raise HTTPException(422, f"{upload.filename or what}: not UTF-8 text; save it as UTF-8") from None
 
 
-@router.post("/studies/{study_id}/ehr-metrics", tags=["admin"], responses=_RESPONSES)
+@router.post("/studies/{study_id}/ehr-metrics", responses=_RESPONSES)
 async def post_ehr_metrics(study_id: StudyId, admin: AdminAuth, store: StoreDep, schedule: Upload = None,
                            visits: Upload = None, categories: Upload = None, threshold: Threshold = 5.0,
                            min_group: MinGroup = 5, tz: Zone = None,
                            per_clinician: PerClinician = False) -> dict[str, Any]:
     """The same report with an uploaded schedule (CSV), visit list (CSV) and category map (YAML/JSON)."""
-    await run_in_threadpool(_study_for, store, admin, study_id)
+    await run_in_threadpool(study_for, store, admin, study_id)
     options = EhrOptions(threshold_s=threshold, min_group=min_group, zone=tz, per_clinician=per_clinician,
                          schedule=await _text(schedule, "schedule"), visits=await _text(visits, "visit list"),
                          categories=await _text(categories, "category map"))
