@@ -160,7 +160,8 @@ def ehr_metrics(store: Store, study: int | str, options: EhrOptions) -> EhrRepor
         log.info("ehr metrics: %d events read", acc.events)
     if acc.events == 0:
         raise MetricsInputError(f"study {info.name!r} has no UI events; enrol the clinicians' devices "
-                                "(taskloom study enroll) or pick another study (taskloom study list)")
+                                "(taskloom device token, then taskloom-agent enroll) or pick another study "
+                                "(taskloom study list)")
     totals = acc.totals()
     tw = teamwork(store.system_events_frame(info.id), zone)
     return build_report(totals, study=info.name, zone_source=zone_source, min_group=options.min_group,
