@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from taskloom.collector.services.ingest import ingest_events
 from taskloom.collector.services.ehr_metrics import EhrOptions, TextFile, ehr_metrics
+from taskloom.collector.services.ingest import ingest_events
 from taskloom.collector.store import Device, Store
 
 NOTE = "Progress note · NHS#0000aaaa · CareFlow EPR"
