@@ -154,6 +154,40 @@ audit_log = Table(
     Column("details", JSON, nullable=False),
 )
 
+# ---- admin console (server/console): people who log in, their studies, their sessions
+
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),  # argon2id, PHC string
+    Column("role", String(16), nullable=False),  # admin | analyst | viewer
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("password_changed_at", BigInteger, nullable=False),
+)
+
+console_grants = Table(
+    "console_grants",
+    metadata,
+    Column("user_id", Integer, ForeignKey("console_users.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("study_id", Integer, ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    # SHA-256 of the cookie's random value: a stolen database holds no usable session.
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_console_sessions_user", "user_id"),
+)
+
 #: Wire-format columns of a stored UI event, in export order.
 UI_EVENT_COLUMNS: tuple[str, ...] = (
     "event_id", "device_id", "seq", "user", "ts", "kind", "app", "title", "url",

@@ -1,4 +1,4 @@
-"""The FastAPI application: the collector API now, the admin console later.
+"""The FastAPI application: the collector API and the admin console.
 
 ``create_app`` takes an open store and settings; ``app_from_env`` is the uvicorn factory
 for deployments that start uvicorn themselves (``uvicorn --factory server.app:app_from_env``).
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from taskloom.collector import api
 from taskloom.collector.limits import Limits
 from taskloom.collector.store import Store
+from taskloom.server import console
 from taskloom.server.cli.base import CliError
 from taskloom.server.config import Settings, load_settings
 
@@ -45,6 +46,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
                            "random characters (e.g. `openssl rand -hex 16`) or unset it")
         store.ensure_admin_token(configured, label="TASKLOOM_ADMIN_TOKEN")
     api.install(app, store, limits_of(settings))
+    console.install(app, store, settings)
     return app
 
 
