@@ -13,6 +13,7 @@ import logging
 import math
 import tempfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -633,14 +634,16 @@ async def create_import(study_id: StudyId, admin: AdminAuth, store: StoreDep, li
 
 
 def import_frame(store: Store, study_id: int, file_name: str, options: dict[str, Any],
-                 frame: Any, hash_case_ids: bool, case_prefix: str, actor: str) -> dict[str, Any]:
-    """Map a read system log to rows and store it as one import."""
+                 frame: Any, hash_case_ids: bool, case_prefix: str, actor: str,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Map a read system log to rows and store it as one import (``progress``: rows stored)."""
     key = store.study_key(study_id) if hash_case_ids else None
     rows = sysimport.to_rows(frame, key, case_prefix)
     mapping = {k: v for k, v in options.items() if v not in (None, "")}
     if hash_case_ids:
         mapping["case_prefix"] = case_prefix
-    return store.create_import(study_id, file_name, mapping, hash_case_ids, rows, actor=actor)
+    return store.create_import(study_id, file_name, mapping, hash_case_ids, rows, actor=actor,
+                               progress=progress)
 
 
 @router.get("/studies/{study_id}/imports", response_model=list[ImportOut], tags=["admin"],

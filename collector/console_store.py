@@ -263,3 +263,30 @@ def count_sessions(store: Store, user_id: int) -> int:
     with _read(store) as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(s).where(
             s.c.user_id == user_id, s.c.expires_at > now_ms())).scalar_one())
+
+
+def revoke_enrollment_token(store: Store, study_id: int, token_id: int, actor: str = "cli") -> None:
+    """End an enrolment token now (it stays listed as expired); devices already enrolled stay."""
+    et = t.enrollment_tokens
+    now = now_ms()
+    with _write(store) as conn:
+        res = conn.execute(et.update().where(et.c.id == token_id, et.c.study_id == study_id)
+                           .values(expires_at=sa.func.least(et.c.expires_at, now)
+                                   if not store.is_sqlite else sa.func.min(et.c.expires_at, now)))
+        if res.rowcount != 1:
+            raise NotFound(f"no enrolment token {token_id} in study {study_id}")
+        conn.execute(t.audit_log.insert().values(
+            at=now, actor=actor, action="enrollment_token.revoke", object_type="study",
+            object_id=str(study_id), details={"token_id": token_id}))
+
+
+def events_since(store: Store, study_ids: Iterable[int], since_ms: int) -> dict[str, int]:
+    """UI events per device received for events timed at or after ``since_ms``."""
+    e = t.ui_events
+    ids = list(study_ids)
+    if not ids:
+        return {}
+    stmt = (sa.select(e.c.device_id, sa.func.count()).where(e.c.study_id.in_(ids), e.c.ts >= since_ms)
+            .group_by(e.c.device_id))
+    with _read(store) as conn:
+        return {str(d): int(n) for d, n in conn.execute(stmt).all()}

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -730,8 +730,10 @@ class Store:
 
     def create_import(self, study_id: int, file_name: str, mapping: Mapping[str, Any],
                       hashed: bool, rows: Sequence[Mapping[str, Any]], actor: str = "cli",
-                      chunk: int = 5000) -> dict[str, Any]:
-        """Store one imported system log (already mapped to store rows) in one transaction."""
+                      chunk: int = 5000,
+                      progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """Store one imported system log (already mapped to store rows) in one transaction;
+        ``progress(rows stored, rows)`` after each chunk (for progress bars)."""
         with self._write() as conn:
             self._study_row(conn, study_id)
             res = conn.execute(t.imports.insert().values(
@@ -743,6 +745,8 @@ class Store:
                 part = [dict(r, study_id=study_id, import_id=import_id)
                         for r in rows[start:start + chunk]]
                 conn.execute(t.system_events.insert(), part)
+                if progress is not None:
+                    progress(min(start + chunk, len(rows)), len(rows))
             self._audit(conn, actor, "import.create", "study", study_id, import_id=import_id,
                         file_name=file_name, rows=len(rows))
         return self.get_import(import_id)

@@ -268,17 +268,21 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     from taskloom.collector.api import import_frame
     from taskloom.server.cli.logopts import load_log
+    from taskloom.server.cli.progress import ProgressBar
 
     store = _open(args)
+    bar = ProgressBar("import", unit="events")
     try:
         study = store.get_study(args.study)
+        bar.stage(f"reading {Path(args.log).name}")
         frame = load_log(args)
         options = {k: getattr(args, k, None) for k in (
             "case", "activity", "timestamp", "start_timestamp", "resource",
             "timestamp_format", "timezone", "sep")}
         result = import_frame(store, study["id"], Path(args.log).name, options, frame,
-                              args.hash_case_ids, args.case_prefix, "cli")
+                              args.hash_case_ids, args.case_prefix, "cli", progress=bar)
     finally:
+        bar.close()
         store.close()
     hashed = " (case ids hashed with the study key)" if args.hash_case_ids else ""
     _out(f"imported {result['row_count']} events from {Path(args.log).name} into study "

@@ -17,7 +17,9 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from taskloom.server.console.auth import LoginLimiter
 from taskloom.server.console.html import STATIC
+from taskloom.server.console.jobs import Jobs
 from taskloom.server.console.logcache import StudyLogs
+from taskloom.server.console.uploads import Uploads
 
 if TYPE_CHECKING:
     from taskloom.collector.store import Store
@@ -37,6 +39,8 @@ class ConsoleState:
     cookie_secure: str
     logs: StudyLogs
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    jobs: Jobs = field(default_factory=Jobs)
+    uploads: Uploads = field(default_factory=Uploads)
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
@@ -57,7 +61,15 @@ class SecurityHeaders(BaseHTTPMiddleware):
 
 def install(app: FastAPI, store: Store, settings: Settings) -> None:
     """Add the console to ``app`` (after the collector API is installed)."""
-    from taskloom.server.console import pages, routes_map, routes_stats
+    from taskloom.server.console import (
+        pages,
+        routes_cases,
+        routes_data,
+        routes_map,
+        routes_stats,
+        routes_studies,
+        routes_users,
+    )
     from taskloom.server.console.principal import api_session_auth
 
     app.state.console = ConsoleState(settings.session_idle_s, settings.session_max_s,
@@ -66,5 +78,7 @@ def install(app: FastAPI, store: Store, settings: Settings) -> None:
     app.include_router(pages.router)
     app.include_router(routes_map.router)
     app.include_router(routes_stats.router)
+    for module in (routes_users, routes_studies, routes_data, routes_cases):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)

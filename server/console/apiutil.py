@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import HTTPException, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
 
 from taskloom.server.console.logcache import StudyLogs
 
@@ -47,6 +48,16 @@ def parse_filter(text: str) -> list[dict[str, Any]]:
         return validate_spec(spec, "filter")
     except FilterSpecError as exc:
         raise HTTPException(422, str(exc)) from None
+
+
+def parse_model(cls: type[BaseModel], data: Any) -> Any:
+    """``cls`` from decoded JSON; 422 naming the first bad field."""
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        raise HTTPException(422, f"{where}: {first.get('msg', 'invalid')}") from None
 
 
 def logs_of(request: Request) -> StudyLogs:

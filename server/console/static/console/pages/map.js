@@ -131,6 +131,7 @@ function drawSubmap(sub, node) {
   title.textContent = `Tasks in ${sub.activity} · ${fmt.count(sub.instances)} task instances`;
   const inner = parseSvg(sub.svg);
   Object.entries({ x, y: y + 22, width: w, height: ht, viewBox: `0 0 ${sub.width} ${sub.height + 46}` }).forEach(([a, v]) => inner.setAttribute(a, v));
+  inner.setAttribute("class", "taskloom-submap");
   inner.setAttribute("role", "img");
   inner.setAttribute("aria-label", `Task-level map under ${sub.activity}: ${sub.nodes} task types`);
   const line = document.createElementNS(SVGNS, "path");
