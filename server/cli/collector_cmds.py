@@ -156,7 +156,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             for sock in srv.sockets:
                 host, port = sock.getsockname()[:2]
                 _out(f"taskloom collector listening on http://{host}:{port} "
-                     f"(API docs: http://{host}:{port}/docs)")
+                     f"(console: http://{host}:{port}/ · API docs: http://{host}:{port}/docs)")
 
     server.startup = startup  # type: ignore[method-assign]
     try:

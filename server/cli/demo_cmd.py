@@ -8,7 +8,8 @@
 4. the EHR audit log imported as the study's system log;
 5. task discovery on the stored UI events (scored against the generator's truth), and the
    process map of the system log written as SVG;
-6. an admin token if there is none yet, then ``taskloom serve``.
+6. an admin token and a console admin user (password printed) if there are none yet, then
+   ``taskloom serve``, whose console is at http://127.0.0.1:8765/.
 
 Running it again finds the loaded study and goes straight to serving.
 """
@@ -107,14 +108,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _say(f"admin token (also in {token_file}, mode 0600): {token}")
         elif token_file.exists():
             _say(f"admin token: see {token_file}")
+        login = console_login(store, out_dir)
     finally:
         store.close()
     if args.no_serve:
         return 0
     from taskloom.server.cli.collector_cmds import cmd_serve
 
+    _say(f"[6/6] console: http://{args.host or '127.0.0.1'}:{args.port or 8765}/ — {login}")
     _say("[6/6] starting the collector (Ctrl+C stops it)")
     return cmd_serve(argparse.Namespace(db=args.db, host=args.host, port=args.port, access_log=False))
+
+
+def console_login(store: Store, out_dir: Path) -> str:
+    """An admin user for the web console the first time (password printed and kept in
+    ``console_login``, mode 0600); the line that says how to log in."""
+    import secrets
+
+    from taskloom.collector import console_store
+    from taskloom.server.console.auth import hash_password
+
+    login_file = out_dir / "console_login"
+    if console_store.list_users(store):
+        return f"log in with the user in {login_file}" if login_file.exists() else \
+            "log in with your console user (`taskloom user list`)"
+    password = secrets.token_urlsafe(12)
+    console_store.create_user(store, "admin", hash_password(password), "admin", actor="demo")
+    fd = os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(f"user: admin\npassword: {password}\n")
+    return f"log in as admin with password {password} (also in {login_file}, mode 0600)"
 
 
 def load_study(store: Store, study: dict[str, Any], out_dir: Path, clinicians: int, days: int,

@@ -26,12 +26,12 @@ function timeline(c) {
     c.two_level ? null : h("p", { class: "hint" }, "Task instances appear beneath each event once tasks are linked to cases (`taskloom merge`)."));
 }
 
-async function openCase(id, detail) {
+async function openCase(id, detail, focus = true) {
   try {
     const c = await api(`/api/v1/studies/${study}/case${qs({ id, filter: specParam(getSpec(study)) })}`);
     detail.replaceChildren(timeline(c));
     detail.querySelector("h2").setAttribute("tabindex", "-1");
-    detail.querySelector("h2").focus();
+    if (focus) detail.querySelector("h2").focus();
   } catch (err) { detail.replaceChildren(errorBox(err)); }
 }
 
@@ -49,7 +49,7 @@ async function draw(list, detail) {
     { key: "first_activity", label: "First activity" },
     { key: "last_activity", label: "Last activity" },
   ], data.cases, { caption: "Cases (select one for its timeline)" }), pager);
-  if (data.matching === 1 && query) await openCase(data.cases[0].case, detail);
+  if (data.cases.length && (data.matching === 1 || !detail.childElementCount)) await openCase(data.cases[0].case, detail, false);
 }
 
 start(async () => {

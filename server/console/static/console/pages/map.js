@@ -85,7 +85,7 @@ function draw(next) {
   map.setAttribute("class", "taskloom-map");
   map.removeAttribute("width"); map.removeAttribute("height");
   map.setAttribute("width", doc.width); map.setAttribute("height", doc.height);
-  map.setAttribute("aria-hidden", "false");
+  map.setAttribute("overflow", "visible");
   els.content.replaceChildren(map);
   const byName = new Map(doc.nodes.map((n) => [n.name, n]));
   map.querySelectorAll("g.node").forEach((g) => {
