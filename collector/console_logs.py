@@ -70,3 +70,15 @@ def system_log(store: Store, study_id: int) -> pd.DataFrame:
             taken = wide.iloc[np.where(codes < 0, 0, codes)].reset_index(drop=True)
             frame = pd.concat([frame, taken], axis=1)
     return frame
+
+
+def recent_studies(store: Store, limit: int = 2) -> list[int]:
+    """The studies whose system log changed last (newest import first)."""
+    i = t.imports
+    newest = sa.func.max(i.c.id)
+    stmt = (sa.select(i.c.study_id).where(i.c.status == "done").group_by(i.c.study_id)
+            .order_by(newest.desc()).limit(limit))
+    with store.engine.connect() as conn:
+        ids = [int(x) for x in conn.execute(stmt).scalars()]
+        conn.rollback()
+    return ids

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     cookie_secure: str = Field(default="auto", pattern="^(auto|always|never)$",
                                description="console cookies' Secure flag: auto = when the "
                                            "request came over https (or X-Forwarded-Proto)")
+    console_warm_studies: int = Field(
+        default=2, ge=0, le=50,
+        description="console: studies whose logs are loaded for analysis at start (newest "
+                    "imports first), so their first map opens fast; 0 = none")
     log_level: str = "info"
     http: str = Field(default="auto", description="uvicorn HTTP parser: auto, h11 or httptools")
     loop: str = Field(default="auto", description="event loop: auto, asyncio or uvloop")

@@ -69,12 +69,15 @@ def install(app: FastAPI, store: Store, settings: Settings) -> None:
         routes_stats,
         routes_studies,
         routes_users,
+        statsview,
     )
     from taskloom.server.console.principal import api_session_auth
 
     app.state.console = ConsoleState(settings.session_idle_s, settings.session_max_s,
                                      settings.cookie_secure, StudyLogs(store))
     app.state.session_auth = api_session_auth
+    logs = app.state.console.logs
+    logs.warmers.append(lambda sid: logs.derived(sid, [], "log-info", statsview.log_info))
     app.include_router(pages.router)
     app.include_router(routes_map.router)
     app.include_router(routes_stats.router)
@@ -82,3 +85,8 @@ def install(app: FastAPI, store: Store, settings: Settings) -> None:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)
+    if settings.console_warm_studies:
+        from taskloom.collector.console_logs import recent_studies
+
+        for study_id in recent_studies(store, settings.console_warm_studies):
+            logs.warm(study_id)

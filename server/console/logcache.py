@@ -78,6 +78,8 @@ class StudyLogs:
         self._dfgs = _Lru(dfgs)
         self._layouts = _Lru(dfgs)
         self._derived = _Lru(dfgs)
+        #: Extra work done when a study is warmed (e.g. what the filter panel offers).
+        self.warmers: list[Callable[[int], object]] = []
 
     def version(self, study_id: int) -> tuple[int, int]:
         return data_version(self.store, study_id)
@@ -149,6 +151,8 @@ class StudyLogs:
         def run() -> None:
             try:
                 self.reference(study_id, "concept:name", "TB")
+                for warmer in self.warmers:
+                    warmer(study_id)
             except Exception:  # warming is an optimisation; the request path reports errors
                 log.exception("study %d: warming the analysis cache failed", study_id)
 

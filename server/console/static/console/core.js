@@ -82,7 +82,7 @@ export function announce(text, ms = 4000) {
 export function page() { return document.getElementById("page"); }
 export function ready(node) {
   const root = page();
-  root.replaceChildren(...[node].flat());
+  root.replaceChildren(...[node].flat().filter(Boolean));
   root.setAttribute("aria-busy", "false");
   document.body.dataset.ready = "1";
 }

@@ -14,11 +14,11 @@ function timeline(c) {
   const standard = new Set(["concept:name", "time:timestamp", "start_timestamp", "org:resource", "tasks"]);
   return h("section", { class: "panel", "aria-labelledby": "case-title" },
     h("h2", { id: "case-title" }, `Case ${c.case}`),
-    h("p", {}, `${fmt.count(c.events.length)} events over ${fmt.duration(c.duration_s)}.`),
+    h("p", {}, `${fmt.count(c.events.length)} ${c.events.length === 1 ? "event" : "events"} over ${fmt.duration(c.duration_s)}.`),
     attrs.length ? h("dl", { class: "kv" }, attrs.map(([k, v]) => [h("dt", {}, k.replace(/^case:/, "")), h("dd", {}, String(v))])) : null,
     h("ol", { class: "timeline", "aria-label": "Timeline" }, c.events.map((e) => h("li", {},
       h("div", {}, h("strong", {}, e["concept:name"]), e["org:resource"] ? ` · ${e["org:resource"]}` : ""),
-      h("div", { class: "when" }, e.start_timestamp ? `${fmt.time(e.start_timestamp)} → ${fmt.time(e["time:timestamp"])}` : fmt.time(e["time:timestamp"])),
+      h("div", { class: "when" }, e.start_timestamp && e.start_timestamp !== e["time:timestamp"] ? `${fmt.time(e.start_timestamp)} → ${fmt.time(e["time:timestamp"])}` : fmt.time(e["time:timestamp"])),
       Object.keys(e).some((k) => !standard.has(k)) ? h("div", { class: "hint" }, Object.entries(e).filter(([k]) => !standard.has(k)).map(([k, v]) => `${k}: ${v}`).join(" · ")) : null,
       e.tasks.length ? h("ul", { class: "tasks", "aria-label": `Task instances for ${e["concept:name"]}` }, e.tasks.map((t) => h("li", {},
         h("strong", {}, t.task_type), ` — ${fmt.duration(t.active_s)} active${t.active_measured ? "" : " (span)"}`,
@@ -35,12 +35,12 @@ async function openCase(id, detail, focus = true) {
   } catch (err) { detail.replaceChildren(errorBox(err)); }
 }
 
-async function draw(list, detail) {
+async function draw(list, detail, openFirst = true) {
   const data = await api(`/api/v1/studies/${study}/cases${qs({ filter: specParam(getSpec(study)), q: query, sort, limit: PAGE, offset })}`);
   const pager = h("div", { class: "pager" },
-    h("button", { type: "button", class: "secondary", disabled: offset === 0, onclick: () => { offset = Math.max(0, offset - PAGE); draw(list, detail); } }, "Previous"),
+    h("button", { type: "button", class: "secondary", disabled: offset === 0, onclick: () => { offset = Math.max(0, offset - PAGE); draw(list, detail, false); } }, "Previous"),
     h("span", {}, data.matching ? `${fmt.count(offset + 1)}–${fmt.count(Math.min(offset + PAGE, data.matching))} of ${fmt.count(data.matching)} matching (${fmt.count(data.total)} cases)` : "No matching case"),
-    h("button", { type: "button", class: "secondary", disabled: offset + PAGE >= data.matching, onclick: () => { offset += PAGE; draw(list, detail); } }, "Next"));
+    h("button", { type: "button", class: "secondary", disabled: offset + PAGE >= data.matching, onclick: () => { offset += PAGE; draw(list, detail, false); } }, "Next"));
   list.replaceChildren(table([
     { label: "Case", render: (c) => h("button", { type: "button", class: "linkbtn", onclick: () => openCase(c.case, detail) }, c.case) },
     { key: "events", label: "Events", num: true },
@@ -49,7 +49,7 @@ async function draw(list, detail) {
     { key: "first_activity", label: "First activity" },
     { key: "last_activity", label: "Last activity" },
   ], data.cases, { caption: "Cases (select one for its timeline)" }), pager);
-  if (data.cases.length && (data.matching === 1 || !detail.childElementCount)) await openCase(data.cases[0].case, detail, false);
+  if (data.cases.length && openFirst) await openCase(data.cases[0].case, detail, false);
 }
 
 start(async () => {

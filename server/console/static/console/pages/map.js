@@ -39,7 +39,7 @@ function selectControl(label, id, options, value, onChange) {
 }
 
 let timer = null;
-function schedule(delay = 40) {
+function schedule(delay = 15) {
   clearTimeout(timer);
   timer = setTimeout(load, delay);
 }
@@ -164,12 +164,12 @@ function showDetails(node) {
   const nb = (title, list) => list.length ? h("table", {}, h("caption", {}, title), h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Activity"), h("th", { scope: "col", class: "num" }, "Times"), h("th", { scope: "col", class: "num" }, "Mean gap"))),
     h("tbody", {}, list.map((x) => h("tr", {}, h("td", {}, x.name), h("td", { class: "num" }, fmt.count(x.frequency)), h("td", { class: "num" }, fmt.duration(x.mean_s)))))) : null;
   const perspectiveIsActivity = doc.perspective === "concept:name";
-  els.details.replaceChildren(
+  els.details.replaceChildren(...[
     h("h2", {}, node.name),
     h("dl", { class: "kv" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     node.expandable ? h("p", {}, h("button", { type: "button", class: "expand", onclick: () => toggleExpand(node.name) }, state.expand.includes(node.name) ? "Collapse tasks" : "Expand tasks")) : null,
     perspectiveIsActivity ? h("p", {}, h("button", { type: "button", class: "secondary", onclick: () => { setSpec(study, [...getSpec(study), { type: "activity", activities: [node.name], retain: true }]); announce(`Filtered to cases with ${node.name}`); } }, "Keep cases with this activity")) : null,
-    nb("Comes after", node.in), nb("Goes to", node.out));
+    nb("Comes after", node.in), nb("Goes to", node.out)].filter(Boolean));
 }
 
 // ---- pan and zoom (the transform survives redraws, so nodes stay put on screen too)

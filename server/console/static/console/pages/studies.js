@@ -66,7 +66,7 @@ async function tokensPanel(study) {
       const copy = h("button", { type: "button", class: "secondary", onclick: async () => { try { await navigator.clipboard.writeText(cmd); announce("Command copied"); } catch (e) { announce("Select the command and copy it"); } } }, "Copy command");
       shown = h("div", { class: "okmsg" }, h("p", {}, "Run this on each workstation (the token is shown only now):"), h("pre", { class: "enroll-cmd" }, cmd), copy);
     }
-    box.replaceChildren(h("h2", { id: "tokens-title" }, "Enrolment tokens"), shown, issue,
+    box.replaceChildren(...[h("h2", { id: "tokens-title" }, "Enrolment tokens"), shown, issue,
       tokens.length ? table([
         { key: "id", label: "Token", num: true },
         { label: "Used", num: true, render: (t) => `${t.uses} / ${t.max_uses}` },
@@ -76,7 +76,7 @@ async function tokensPanel(study) {
           await api(`/api/v1/studies/${study.id}/enrollment-tokens/${t.id}`, { method: "DELETE" });
           announce(`Token ${t.id} revoked`); await draw();
         } }, "Revoke") : "" },
-      ], tokens, { caption: "Tokens of this study (only their hashes are stored)" }) : h("p", { class: "hint" }, "No enrolment tokens yet."));
+      ], tokens, { caption: "Tokens of this study (only their hashes are stored)" }) : h("p", { class: "hint" }, "No enrolment tokens yet.")].filter(Boolean));
   };
   await draw();
   return box;
