@@ -9,9 +9,11 @@ line; for scripts) and are stored as argon2id hashes only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from taskloom.server.cli.base import CliError, default_db_url
@@ -68,16 +70,26 @@ def register(sub: Any) -> None:
     q.set_defaults(func=cmd_delete)
 
 
-def _store(args: argparse.Namespace) -> Store:
+@contextlib.contextmanager
+def _opened(args: argparse.Namespace) -> Iterator[Store]:
+    """The store of ``--db``, closed afterwards; a database that cannot be opened is one line."""
     from taskloom.collector.store import Store
 
     try:
-        return Store.open(args.db)
+        store = Store.open(args.db)
     except Exception as exc:
         if getattr(exc, "user_facing", False):
             raise
         raise CliError(f"cannot open the database {args.db or '(embedded)'}: "
                        f"{str(exc).splitlines()[0]} — check --db / TASKLOOM_DB") from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _names(store: Store) -> dict[int, str]:
+    return {s["id"]: s["name"] for s in store.list_studies()}
 
 
 def read_password(from_stdin: bool) -> str:
@@ -114,26 +126,18 @@ def cmd_create(args: argparse.Namespace) -> int:
     from taskloom.server.console.auth import hash_password
 
     password = read_password(args.password_stdin)
-    store = _store(args)
-    try:
+    with _opened(args) as store:
         user = users.create_user(store, args.name, hash_password(password), args.role,
                                  _studies(args.study), actor="cli")
-        names = {s["id"]: s["name"] for s in store.list_studies()}
-    finally:
-        store.close()
-    sys.stdout.write(f"created user {_line(user, names)}\n")
+        sys.stdout.write(f"created user {_line(user, _names(store))}\n")
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     from taskloom.collector import console_store as users
 
-    store = _store(args)
-    try:
-        found = users.list_users(store)
-        names = {s["id"]: s["name"] for s in store.list_studies()}
-    finally:
-        store.close()
+    with _opened(args) as store:
+        found, names = users.list_users(store), _names(store)
     if args.json:
         sys.stdout.write(json.dumps([{"username": u.username, "role": u.role, "disabled": u.disabled,
                                       "studies": [names.get(s, s) for s in u.studies]}
@@ -150,15 +154,10 @@ def cmd_set(args: argparse.Namespace) -> int:
         raise CliError("give either --study or --no-studies, not both")
     studies = [] if args.no_studies else (_studies(args.study) if args.study else None)
     disabled = True if args.disable else (False if args.enable else None)
-    store = _store(args)
-    try:
-        user = users.get_user(store, args.name)
-        user = users.update_user(store, user.id, role=args.role, studies=studies,
-                                 disabled=disabled, actor="cli")
-        names = {s["id"]: s["name"] for s in store.list_studies()}
-    finally:
-        store.close()
-    sys.stdout.write(f"updated user {_line(user, names)}\n")
+    with _opened(args) as store:
+        user = users.update_user(store, users.get_user(store, args.name).id, role=args.role,
+                                 studies=studies, disabled=disabled, actor="cli")
+        sys.stdout.write(f"updated user {_line(user, _names(store))}\n")
     return 0
 
 
@@ -167,12 +166,9 @@ def cmd_password(args: argparse.Namespace) -> int:
     from taskloom.server.console.auth import hash_password
 
     password = read_password(args.password_stdin)
-    store = _store(args)
-    try:
+    with _opened(args) as store:
         user = users.get_user(store, args.name)
         users.update_user(store, user.id, password_hash=hash_password(password), actor="cli")
-    finally:
-        store.close()
     sys.stdout.write(f"new password set for {user.username}; their sessions have ended\n")
     return 0
 
@@ -180,10 +176,7 @@ def cmd_password(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     from taskloom.collector import console_store as users
 
-    store = _store(args)
-    try:
+    with _opened(args) as store:
         users.delete_user(store, users.get_user(store, args.name).id, actor="cli")
-    finally:
-        store.close()
     sys.stdout.write(f"deleted user {args.name}\n")
     return 0

@@ -12,14 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from taskloom.mining.columns import (
-    ACTIVITY,
-    CASE,
-    CASE_PREFIX,
-    RESOURCE,
-    START_TIMESTAMP,
-    TIMESTAMP,
-)
+from taskloom.mining import columns as mc
 from taskloom.server.console import levels
 
 if TYPE_CHECKING:
@@ -37,7 +30,7 @@ def case_table(log: pd.DataFrame) -> pd.DataFrame:
     """One row per case: events, start, end, duration, first and last activity."""
     from taskloom.mining.ordering import order_log
 
-    o = order_log(log, ACTIVITY)
+    o = order_log(log, mc.ACTIVITY)
     names = np.asarray([str(x) for x in o.act_names] + [""], dtype=object)
     import pandas as pd
 
@@ -84,15 +77,15 @@ def _task_instances(rows: pd.DataFrame) -> list[tuple[dict[str, Any], Any]]:
     active = next((c for c in ACTIVE_COLUMNS if c in rows.columns), None)
     out = []
     for inst, grp in rows.groupby(key, sort=False):
-        start = grp[START_TIMESTAMP].min() if START_TIMESTAMP in grp.columns else grp[TIMESTAMP].min()
+        start = grp[mc.START_TIMESTAMP].min() if mc.START_TIMESTAMP in grp.columns else grp[mc.TIMESTAMP].min()
         if start != start:  # all start timestamps missing
-            start = grp[TIMESTAMP].min()
-        end = grp[TIMESTAMP].max()
+            start = grp[mc.TIMESTAMP].min()
+        end = grp[mc.TIMESTAMP].max()
         item = {"task_instance": str(inst), "task_type": str(grp[levels.TASK_TYPE].iloc[0]),
                 "start": _iso(start), "end": _iso(end),
                 "active_s": float(grp[active].sum()) if active else (end - start).total_seconds(),
                 "active_measured": active is not None}
-        for col in (RESOURCE, "user", "app"):
+        for col in (mc.RESOURCE, "user", "app"):
             if col in grp.columns:
                 item[col.replace("org:", "")] = _json(grp[col].iloc[0])
         out.append((item, end))
@@ -101,28 +94,28 @@ def _task_instances(rows: pd.DataFrame) -> list[tuple[dict[str, Any], Any]]:
 
 def case_detail(log: pd.DataFrame, tasks: pd.DataFrame | None, case_id: str) -> dict[str, Any] | None:
     """The timeline of one case, or None when the (filtered) log has no such case."""
-    rows = log[(log[CASE].astype(str) == case_id).to_numpy()]
+    rows = log[(log[mc.CASE].astype(str) == case_id).to_numpy()]
     if rows.empty:
         return None
-    order = [c for c in (START_TIMESTAMP, TIMESTAMP) if c in rows.columns]
-    rows = rows.sort_values(order, kind="stable") if len(order) == 2 else rows.sort_values(TIMESTAMP, kind="stable")
-    case_attrs = {c: _json(rows[c].iloc[0]) for c in rows.columns if str(c).startswith(CASE_PREFIX)
-                  and c != CASE}
-    skip = {CASE, *case_attrs}
+    order = [c for c in (mc.START_TIMESTAMP, mc.TIMESTAMP) if c in rows.columns]
+    rows = rows.sort_values(order, kind="stable") if len(order) == 2 else rows.sort_values(mc.TIMESTAMP, kind="stable")
+    case_attrs = {c: _json(rows[c].iloc[0]) for c in rows.columns if str(c).startswith(mc.CASE_PREFIX)
+                  and c != mc.CASE}
+    skip = {mc.CASE, *case_attrs}
     events = [{k: _json(v) for k, v in rec.items() if k not in skip and _json(v) is not None}
               for rec in rows.to_dict("records")]
     for ev in events:
         ev["tasks"] = []
     if tasks is not None:
-        mine = tasks[(tasks[CASE].astype(str) == case_id).to_numpy()]
-        ts = rows[TIMESTAMP].tolist()
-        acts = rows[ACTIVITY].astype(str).to_numpy()
+        mine = tasks[(tasks[mc.CASE].astype(str) == case_id).to_numpy()]
+        ts = rows[mc.TIMESTAMP].tolist()
+        acts = rows[mc.ACTIVITY].astype(str).to_numpy()
         for parent, grp in mine.groupby(levels.PARENT, sort=False):
             at = np.flatnonzero(acts == str(parent)).tolist()
             for inst, end in _task_instances(grp):
                 later = [i for i in at if ts[i] >= end]
                 if at:
                     events[later[0] if later else at[-1]]["tasks"].append(inst)
-    duration = (rows[TIMESTAMP].max() - rows[TIMESTAMP].min()).total_seconds()
+    duration = (rows[mc.TIMESTAMP].max() - rows[mc.TIMESTAMP].min()).total_seconds()
     return {"case": case_id, "attributes": case_attrs, "events": events, "duration_s": duration,
             "two_level": tasks is not None}

@@ -13,14 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from taskloom.mining.columns import (
-    ACTIVITY,
-    CASE,
-    CASE_PREFIX,
-    RESOURCE,
-    START_TIMESTAMP,
-    TIMESTAMP,
-)
+from taskloom.mining import columns as mc
 from taskloom.server.console import levels
 
 if TYPE_CHECKING:
@@ -29,7 +22,7 @@ if TYPE_CHECKING:
     from taskloom.mining.dfg_model import DFG
     from taskloom.server.console.logcache import StudyLogs
 
-LABELS = {ACTIVITY: "Activity", RESOURCE: "Resource", levels.TASK_TYPE: "Task type",
+LABELS = {mc.ACTIVITY: "Activity", mc.RESOURCE: "Resource", levels.TASK_TYPE: "Task type",
           "app": "App", "lifecycle:transition": "Lifecycle"}
 MAX_PERSPECTIVE_VALUES = 400
 NEIGHBOURS = 5
@@ -43,7 +36,7 @@ class MapParams:
     arcs: float | None = None  # None: a readable start (see ``auto_arcs``)
     overlay: str = "frequency"
     color: str = "frequency"
-    perspective: str = ACTIVITY
+    perspective: str = mc.ACTIVITY
     direction: str = "TB"
     expand: tuple[str, ...] = field(default_factory=tuple)
 
@@ -73,14 +66,14 @@ def auto_arcs(dfg: DFG, nodes_pct: float) -> float:
 def perspectives(log: pd.DataFrame) -> list[Perspective]:
     """Columns a map can be drawn over: activity, resource and other categorical event
     attributes with at most ``MAX_PERSPECTIVE_VALUES`` values (not case attributes)."""
-    skip = {CASE, TIMESTAMP, START_TIMESTAMP, levels.LEVEL, levels.PARENT, levels.TASK_INSTANCE}
+    skip = {mc.CASE, mc.TIMESTAMP, mc.START_TIMESTAMP, levels.LEVEL, levels.PARENT, levels.TASK_INSTANCE}
     out = []
     for col in log.columns:
         name = str(col)
-        if name in skip or name.startswith(CASE_PREFIX) or log[col].dtype.kind in "fMm":
+        if name in skip or name.startswith(mc.CASE_PREFIX) or log[col].dtype.kind in "fMm":
             continue
         n = int(log[col].nunique(dropna=True))
-        if 1 <= n <= MAX_PERSPECTIVE_VALUES or name == ACTIVITY:
+        if 1 <= n <= MAX_PERSPECTIVE_VALUES or name == mc.ACTIVITY:
             out.append(Perspective(name, LABELS.get(name, name), n))
     order = list(LABELS)
     out.sort(key=lambda p: (order.index(p.column) if p.column in order else len(order), p.label))
@@ -151,7 +144,7 @@ def submap(tasks: pd.DataFrame, activity: str, cases: set[Any], params: MapParam
     from taskloom.mining.render import layout_dfg, render_svg
 
     rows = tasks[(tasks[levels.PARENT].astype(str) == activity).to_numpy()
-                 & tasks[CASE].isin(cases).to_numpy()]
+                 & tasks[mc.CASE].isin(cases).to_numpy()]
     if rows.empty:
         return None
     dfg = discover_dfg(rows, perspective=levels.TASK_TYPE)
@@ -176,7 +169,7 @@ def map_view(logs: StudyLogs, study_id: int, spec: list[dict[str, Any]],
     if params.perspective not in log.columns:
         raise ValueError(f"perspective {params.perspective!r} is not a column of this study's "
                          "log; pick one the map page lists")
-    tasks = logs.tasks(study_id) if params.perspective == ACTIVITY else None
+    tasks = logs.tasks(study_id) if params.perspective == mc.ACTIVITY else None
     expandable = set(tasks[levels.PARENT].astype(str).unique()) if tasks is not None else set()
     if log.empty:
         return {"empty": True, "total_events": len(full_log), "svg": "", "nodes": [],
@@ -190,7 +183,7 @@ def map_view(logs: StudyLogs, study_id: int, spec: list[dict[str, Any]],
                      direction=params.direction, layout=layout)
     subs: list[dict[str, Any]] = []
     if tasks is not None and params.expand:
-        cases = set(log[CASE].unique())
+        cases = set(log[mc.CASE].unique())
         for i, act in enumerate(a for a in params.expand if a in layout.nodes):
             sub = submap(tasks, act, cases, params, i)
             if sub is not None:

@@ -12,14 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from taskloom.mining.columns import (
-    ACTIVITY,
-    CASE,
-    CASE_PREFIX,
-    RESOURCE,
-    START_TIMESTAMP,
-    TIMESTAMP,
-)
+from taskloom.mining import columns as mc
 from taskloom.server.console import levels
 
 if TYPE_CHECKING:
@@ -29,7 +22,7 @@ TOP_VALUES = 200
 TOP_BARS = 30
 TIME_BINS = 90
 DURATION_BINS = 30
-_BASE = {CASE, ACTIVITY, TIMESTAMP, START_TIMESTAMP, RESOURCE, levels.LEVEL}
+_BASE = {mc.CASE, mc.ACTIVITY, mc.TIMESTAMP, mc.START_TIMESTAMP, mc.RESOURCE, levels.LEVEL}
 
 
 def _values(col: pd.Series, by_case: pd.Series | None = None) -> list[dict[str, Any]]:
@@ -47,10 +40,10 @@ def log_info(log: pd.DataFrame) -> dict[str, Any]:
     """What the filter panel and map controls offer for this log."""
     from taskloom.server.console.mapview import perspectives
 
-    info: dict[str, Any] = {"events": len(log), "cases": int(log[CASE].nunique()) if len(log) else 0}
+    info: dict[str, Any] = {"events": len(log), "cases": int(log[mc.CASE].nunique()) if len(log) else 0}
     info["activities"] = [{"name": str(d["value"]), "count": d["count"]}
-                          for d in _values(log[ACTIVITY])] if len(log) else []
-    info["resources"] = _values(log[RESOURCE]) if RESOURCE in log.columns else []
+                          for d in _values(log[mc.ACTIVITY])] if len(log) else []
+    info["resources"] = _values(log[mc.RESOURCE]) if mc.RESOURCE in log.columns else []
     info["perspectives"] = [p.__dict__ for p in perspectives(log)] if len(log) else []
     event_attrs, case_attrs = [], []
     for col in log.columns:
@@ -58,15 +51,15 @@ def log_info(log: pd.DataFrame) -> dict[str, Any]:
         if name in _BASE or log[col].dtype.kind in "Mm":
             continue
         n = int(log[col].nunique(dropna=True))
-        if name.startswith(CASE_PREFIX):
-            case_attrs.append({"name": name, "distinct": n, "values": _values(log[col], log[CASE])})
+        if name.startswith(mc.CASE_PREFIX):
+            case_attrs.append({"name": name, "distinct": n, "values": _values(log[col], log[mc.CASE])})
         else:
             event_attrs.append({"name": name, "distinct": n, "values": _values(log[col])})
     info["event_attributes"], info["case_attributes"] = event_attrs, case_attrs
-    ts = log[TIMESTAMP]
+    ts = log[mc.TIMESTAMP]
     info["start"] = ts.min().isoformat() if len(log) else None
     info["end"] = ts.max().isoformat() if len(log) else None
-    info["has_start_timestamps"] = START_TIMESTAMP in log.columns
+    info["has_start_timestamps"] = mc.START_TIMESTAMP in log.columns
     return info
 
 
@@ -104,7 +97,7 @@ def _histogram(durations: np.ndarray) -> list[dict[str, Any]]:
 
 
 def _bars(log: pd.DataFrame, column: str) -> list[dict[str, Any]]:
-    counts = log.groupby(column, sort=False, observed=True)[CASE].agg(["size", "nunique"])
+    counts = log.groupby(column, sort=False, observed=True)[mc.CASE].agg(["size", "nunique"])
     counts = counts.sort_values("size", ascending=False).head(TOP_BARS)
     return [{"name": str(k), "events": int(s), "cases": int(c)}
             for k, s, c in zip(counts.index, counts["size"], counts["nunique"], strict=True)]
@@ -115,16 +108,16 @@ def statistics(full: pd.DataFrame, log: pd.DataFrame) -> dict[str, Any]:
     from taskloom.mining.ordering import order_log
     from taskloom.mining.stats import case_durations_s, stats_from_ordered
 
-    o = order_log(log, ACTIVITY)
-    total = order_log(full, ACTIVITY) if log is not full else o
+    o = order_log(log, mc.ACTIVITY)
+    total = order_log(full, mc.ACTIVITY) if log is not full else o
     out: dict[str, Any] = {"filtered": stats_from_ordered(o).to_json(),
                            "total": stats_from_ordered(total).to_json()}
     out["over_time"] = _time_series(o)
     out["case_durations"] = _histogram(case_durations_s(o))
-    out["activities"] = _bars(log, ACTIVITY) if len(log) else []
-    out["resources"] = _bars(log, RESOURCE) if RESOURCE in log.columns and len(log) else []
+    out["activities"] = _bars(log, mc.ACTIVITY) if len(log) else []
+    out["resources"] = _bars(log, mc.RESOURCE) if mc.RESOURCE in log.columns and len(log) else []
     out["case_attributes"] = [str(c) for c in log.columns
-                              if str(c).startswith(CASE_PREFIX) and str(c) != CASE]
+                              if str(c).startswith(mc.CASE_PREFIX) and str(c) != mc.CASE]
     return out
 
 
@@ -141,7 +134,7 @@ def variants(log: pd.DataFrame, top: int) -> dict[str, Any]:
     """Variants by cases: sequence, cases, share, mean duration (top ``top``)."""
     from taskloom.mining.variants import variants_table
 
-    table = variants_table(log, ACTIVITY)
+    table = variants_table(log, mc.ACTIVITY)
     rows = [{"rank": i + 1, "activities": list(v), "cases": int(c), "share": float(s),
              "mean_duration_s": float(d)}
             for i, (v, c, s, d) in enumerate(zip(table["variant"].head(top), table["cases"],

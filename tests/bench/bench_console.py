@@ -136,6 +136,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from tests.collector.factories import LiveCollector
+    from tests.server.console.factories import browser_login
 
     cache = Path(tempfile.gettempdir()) / "taskloom-bench"
     cache.mkdir(parents=True, exist_ok=True)
@@ -159,11 +160,7 @@ def main() -> None:
                 with sync_playwright() as pw:
                     browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
                     page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-                    page.goto(f"{server.url}/login")
-                    page.fill("#username", "bench")
-                    page.fill("#password", PASSWORD)
-                    page.click("button[type=submit]")
-                    page.wait_for_url(f"{server.url}/studies")
+                    browser_login(page, server.url, "bench", PASSWORD)
                     results = {name: measure(page, server.url, studies[name], client)
                                for name, _ in sources}
                     browser.close()

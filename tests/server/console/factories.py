@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -95,3 +96,12 @@ def seed(db: str, workdir: Path) -> Seeded:
     finally:
         store.close()
     return Seeded(db, a["id"], b["id"])
+
+
+def browser_login(page: Any, base: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login form in a Playwright page; returns on the studies page."""
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/studies")

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.collector.factories import TASKLOOM, LiveCollector  # noqa: E402
 from tests.server.console.conftest import CHROMIUM, FLAGS  # noqa: E402
+from tests.server.console.factories import browser_login  # noqa: E402
 
 
 def main() -> None:
@@ -42,11 +43,7 @@ def main() -> None:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
                 page = browser.new_context(viewport={"width": 1440, "height": 860}).new_page()
-                page.goto(f"{server.url}/login")
-                page.fill("#username", "admin")
-                page.fill("#password", password)
-                page.click("button[type=submit]")
-                page.wait_for_url(f"{server.url}/studies")
+                browser_login(page, server.url, "admin", password)
                 page.goto(f"{server.url}/studies/1/map")
                 page.wait_for_selector("body[data-map-version]")
                 node = page.locator("g.pan > svg.taskloom-map g.node:not(.start):not(.end)").first

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.collector.factories import LiveCollector
-from tests.server.console.factories import PASSWORD, Seeded, two_level_log
+from tests.server.console.factories import PASSWORD, Seeded, browser_login, two_level_log
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +32,7 @@ class Session:
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
 
     def login(self, username: str) -> Session:
-        self.page.goto(f"{self.base}/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{self.base}/studies")
+        browser_login(self.page, self.base, username)
         self.ready()
         return self
 
