@@ -9,10 +9,9 @@ granted is a 404 page (as the API answers).
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -49,6 +48,20 @@ def _safe_next(path: str) -> str:
     return "/studies"
 
 
+FORM_BYTES = 16 * 1024
+
+
+async def _small_form(request: Request) -> dict[str, str]:
+    """A urlencoded form of at most FORM_BYTES (read while streaming; 413 beyond)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > FORM_BYTES:
+            raise HTTPException(413, "the form is too large")
+    pairs = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {k: v for k, v in pairs}
+
+
 def _login_page(request: Request, next_path: str, error: str = "", username: str = "",
                 status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
@@ -65,10 +78,10 @@ def login_form(request: Request, next: str = "") -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, username: Annotated[str, Form(max_length=200)] = "",
-                password: Annotated[str, Form(max_length=1024)] = "",
-                csrf_token: Annotated[str, Form(max_length=200)] = "",
-                next: Annotated[str, Form(max_length=2000)] = "") -> Response:
+async def login(request: Request) -> Response:
+    form = await _small_form(request)
+    username, password = form.get("username", "")[:200], form.get("password", "")
+    csrf_token, next = form.get("csrf_token", ""), form.get("next", "")[:2000]
     state = request.app.state.console
     cookie = request.cookies.get(LOGIN_COOKIE, "")
     if not cookie or not secrets.compare_digest(cookie, csrf_token):
@@ -94,8 +107,8 @@ async def login(request: Request, username: Annotated[str, Form(max_length=200)]
 
 
 @router.post("/logout")
-async def logout(request: Request,
-                 csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+async def logout(request: Request) -> Response:
+    csrf_token = (await _small_form(request)).get("csrf_token", "")
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         if not csrf_ok(token, csrf_token):

@@ -206,3 +206,9 @@ def test_upload_import_job_and_a_bad_mapping(server: LiveCollector, seeded: Seed
     vic = login_client(server, "vic")
     assert vic.get(f"/api/v1/jobs/{state['id']}").status_code == 200
     assert login_client(server, "bob").get(f"/api/v1/jobs/{state['id']}").status_code == 404
+
+
+def test_an_oversized_login_form_is_refused_while_it_streams(server: LiveCollector) -> None:
+    r = httpx.post(f"{server.url}/login", content=b"username=" + b"a" * 100_000,
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
