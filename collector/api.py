@@ -114,6 +114,9 @@ class HeartbeatIn(StorableModel):
     dropped: int | None = Field(default=None, ge=0, le=2**62)
     last_capture: str | int | None = Field(
         default=None, description="ISO 8601 with a zone or epoch milliseconds")
+    paused: bool | None = Field(default=None, description="the user paused capture")
+    consent: bool | None = Field(default=None, description="the user accepted the study notice")
+    capturing: bool | None = Field(default=None, description="capture is running now")
 
 
 class OkOut(BaseModel):
@@ -181,6 +184,9 @@ class DeviceOut(BaseModel):
     seq_min: int | None
     seq_max: int | None
     seq_missing: int = Field(description="sequence numbers between seq_min and seq_max never received")
+    paused: bool | None = None
+    consent: bool | None = None
+    capturing: bool | None = None
 
 
 class DeviceDetail(DeviceOut):
@@ -442,7 +448,8 @@ def heartbeat(body: HeartbeatIn, device: DeviceAuth, store: StoreDep) -> OkOut:
         except WireError as exc:
             raise HTTPException(422, f"last_capture: {exc}") from None
     store.heartbeat(device, version=body.version, spool_depth=body.spool_depth,
-                    dropped=body.dropped, last_capture=last)
+                    dropped=body.dropped, last_capture=last, paused=body.paused,
+                    consent=body.consent, capturing=body.capturing)
     return OkOut()
 
 

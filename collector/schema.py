@@ -62,6 +62,10 @@ devices = Table(
     Column("hb_spool_depth", BigInteger),
     Column("hb_dropped", BigInteger),
     Column("hb_last_capture", BigInteger),
+    # What the agent's last heartbeat said of its state (None: an agent that does not say).
+    Column("hb_paused", Boolean),
+    Column("hb_consent", Boolean),
+    Column("hb_capturing", Boolean),
 )
 
 ui_events = Table(

@@ -497,12 +497,14 @@ class Store:
         return policy
 
     def heartbeat(self, device: Device, *, version: str | None, spool_depth: int | None,
-                  dropped: int | None, last_capture: int | None) -> None:
+                  dropped: int | None, last_capture: int | None, paused: bool | None = None,
+                  consent: bool | None = None, capturing: bool | None = None) -> None:
         now = now_ms()
         with self._write() as conn:
             conn.execute(t.devices.update().where(t.devices.c.id == device.id).values(
                 last_seen=now, hb_at=now, hb_version=version, hb_spool_depth=spool_depth,
-                hb_dropped=dropped, hb_last_capture=last_capture))
+                hb_dropped=dropped, hb_last_capture=last_capture, hb_paused=paused,
+                hb_consent=consent, hb_capturing=capturing))
 
     def revoke_device(self, device_id: str, actor: str = "cli") -> dict[str, Any]:
         with self._write() as conn:
@@ -556,6 +558,7 @@ class Store:
                 "spool_depth": r.hb_spool_depth, "dropped": r.hb_dropped,
                 "last_capture": r.hb_last_capture, "events": n,
                 "seq_min": r.lo, "seq_max": r.hi, "seq_missing": missing,
+                "paused": r.hb_paused, "consent": r.hb_consent, "capturing": r.hb_capturing,
             })
         return out
 

@@ -1,4 +1,5 @@
-"""Admin console: users (argon2id password hashes, role), their granted studies, sessions.
+"""Admin console: users (argon2id password hashes, role), their granted studies, sessions;
+the agent state a heartbeat reports (paused, consent, capturing) on devices.
 
 Revision ID: 0003_console_users
 Revises: 0001
@@ -49,9 +50,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("console_sessions", schema=None) as batch_op:
         batch_op.create_index("ix_console_sessions_user", ["user_id"], unique=False)
+    with op.batch_alter_table("devices", schema=None) as batch_op:
+        for name in ("hb_paused", "hb_consent", "hb_capturing"):
+            batch_op.add_column(sa.Column(name, sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("devices", schema=None) as batch_op:
+        for name in ("hb_capturing", "hb_consent", "hb_paused"):
+            batch_op.drop_column(name)
     with op.batch_alter_table("console_sessions", schema=None) as batch_op:
         batch_op.drop_index("ix_console_sessions_user")
     op.drop_table("console_sessions")

@@ -212,3 +212,17 @@ def test_an_oversized_login_form_is_refused_while_it_streams(server: LiveCollect
     r = httpx.post(f"{server.url}/login", content=b"username=" + b"a" * 100_000,
                    headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 413
+
+
+def test_the_fleet_shows_what_heartbeats_say(server: LiveCollector, seeded: Seeded) -> None:
+    device = server.enroll("ward-b", hostname="ws-paused")
+    with server.client(device["device_token"]) as c:
+        r = c.post("/api/v1/agent/heartbeat", json={"version": "0.1.0", "spool_depth": 7,
+                                                    "paused": True, "consent": True,
+                                                    "capturing": False})
+    assert r.status_code == 200
+    ada = login_client(server, "ada")
+    fleet = {d["hostname"]: d for d in ada.get("/api/v1/fleet").json()["devices"]}
+    mine = fleet["ws-paused"]
+    assert (mine["paused"], mine["consent"], mine["capturing"], mine["spool_depth"]) == (True, True, False, 7)
+    assert mine["events_today"] == 0 and not mine["silent"]

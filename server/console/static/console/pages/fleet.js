@@ -9,8 +9,12 @@ function state(d) {
 }
 
 function capture(d) {
-  if (d.last_capture === null || d.last_capture === undefined) return "not reported";
-  return `last capture ${fmt.ago(d.last_capture)}`;
+  const last = d.last_capture ? ` · last ${fmt.ago(d.last_capture)}` : "";
+  if (d.consent === false) return h("span", {}, h("span", { class: "badge warn" }, "no consent"), last);
+  if (d.paused) return h("span", {}, h("span", { class: "badge warn" }, "paused"), last);
+  if (d.capturing) return h("span", {}, h("span", { class: "badge ok" }, "capturing"), last);
+  if (d.capturing === false) return h("span", {}, h("span", { class: "badge muted" }, "not capturing"), last);
+  return d.last_capture ? `last capture ${fmt.ago(d.last_capture)}` : "not reported";
 }
 
 start(async () => {
