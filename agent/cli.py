@@ -24,6 +24,8 @@ from taskloom.agent.config import (
     spool_path,
 )
 from taskloom.agent.spool import Spool
+from taskloom.durations import parse_duration
+from taskloom.errors import UserError
 
 log = logging.getLogger("taskloom_agent")
 
@@ -154,10 +156,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_pause(args: argparse.Namespace) -> int:
     seconds = None
     if args.for_:
-        try:
-            seconds = state.parse_duration(args.for_)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
+        seconds = parse_duration(args.for_)
     spool = _spool()
     state.pause(spool, seconds)
     until = state.paused_until(spool)
@@ -253,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("pause", help="stop capturing (for a while, or until resume)")
-    p.add_argument("--for", dest="for_", metavar="DURATION", help="e.g. 30m, 2h, 1h30m")
+    p.add_argument("--for", dest="for_", metavar="DURATION", help="e.g. 30m, 2h, 1h30m (see docs: durations)")
     p.set_defaults(func=cmd_pause)
 
     p = sub.add_parser("resume", help="resume capturing")
@@ -298,8 +297,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("taskloom-agent: interrupted\n")
         return 130
-    except Exception as exc:
-        if not getattr(exc, "user_facing", False):
-            raise
+    except UserError as exc:
         sys.stderr.write(f"taskloom-agent: error: {exc}\n")
         return 2

@@ -27,14 +27,13 @@ from taskloom.agent.protocol import (
     PROTOCOL_VERSION,
 )
 from taskloom.agent.transport import Request, Response, Transport
+from taskloom.errors import UserError
 
 log = logging.getLogger(__name__)
 
 
-class CollectorError(Exception):
+class CollectorError(UserError):
     """The collector answered with an error the agent cannot fix by retrying at once."""
-
-    user_facing = True
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)

@@ -19,14 +19,13 @@ from typing import Any
 import platformdirs
 
 from taskloom.agent.spool import DEFAULT_MAX_BYTES
+from taskloom.errors import UserError
 
 APP_NAME = "taskloom-agent"
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """The agent is not set up the way a command needs; the message says how to fix it."""
-
-    user_facing = True
 
 
 def config_dir() -> Path:

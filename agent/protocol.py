@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from taskloom.errors import UserError
+
 PROTOCOL_VERSION = 1
 
 API_PREFIX = "/api/v1"
@@ -37,24 +39,35 @@ MAX_BATCH_EVENTS = 5000
 #: Upper bound on a request body (after gzip decoding), bytes.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
-# Field names, in wire order.
-EVENT_FIELDS: tuple[str, ...] = (
-    "event_id",   # UUID made on the device: the idempotency key
-    "device_id",  # informational only: the collector takes the device from the token
-    "seq",        # per-device sequence number, increasing by one per captured event
-    "user",       # pseudonymised on the device (see keyed_token)
-    "ts",         # UTC; ISO 8601 with a zone or epoch milliseconds
-    "kind",       # one of EVENT_KINDS
-    "app",        # process name
-    "title",      # window title AFTER redaction
-    "url",        # browser URL (domain only unless the policy allows the path)
-    "element",    # UI element name/role where the platform gives it
-    "key_class",  # one of KEY_CLASSES, or a shortcut name such as "ctrl+c"; never a typed character
-    "button",     # mouse button: left, right, middle
-    "x",          # coarse pointer position (rounded to COARSE_GRID_PX)
-    "y",
-    "attrs",      # free map of extra values (typing-burst counts, scroll amount, …)
-)
+# The wire fields, in wire order, with what each means: the one definition of a UI event.
+# parse_event validates by it, and event_json_schema() (the API's OpenAPI document) is
+# generated from it.
+EVENT_FIELD_DOCS: dict[str, str] = {
+    "event_id": "UUID made on the device: the idempotency key",
+    "device_id": "informational only: the collector takes the device from the token",
+    "seq": "per-device sequence number, increasing by one per captured event",
+    "user": "pseudonymised on the device (see keyed_token)",
+    "ts": "UTC; ISO 8601 with a zone or epoch milliseconds",
+    "kind": "one of EVENT_KINDS",
+    "app": "process name",
+    "title": "window title AFTER redaction",
+    "url": "browser URL (domain only unless the policy allows the path)",
+    "element": "UI element name/role where the platform gives it",
+    "key_class": "a key class (letter, digit, …) or a shortcut name such as 'ctrl+c'; "
+                 "never a typed character",
+    "button": "mouse button: left, right, middle",
+    "x": "coarse pointer position (rounded to COARSE_GRID_PX)",
+    "y": "coarse pointer position (rounded to COARSE_GRID_PX)",
+    "attrs": "free map of extra values (typing-burst counts, scroll amount, …)",
+}
+EVENT_FIELDS: tuple[str, ...] = tuple(EVENT_FIELD_DOCS)
+#: Fields every event must have.
+REQUIRED_FIELDS: tuple[str, ...] = ("event_id", "seq", "ts", "kind")
+#: Optional text fields (string or null); longer values are truncated to MAX_TEXT.
+TEXT_FIELDS: tuple[str, ...] = ("device_id", "user", "app", "title", "url", "element",
+                                "key_class", "button")
+#: Optional pointer coordinates (integer or null), rounded to the coarse grid.
+POSITION_FIELDS: tuple[str, ...] = ("x", "y")
 
 EVENT_KINDS = frozenset(
     {
@@ -88,7 +101,7 @@ COARSE_GRID_PX = 20
 MAX_TEXT = {"app": 256, "title": 1024, "url": 2048, "element": 512, "user": 128}
 
 
-class WireError(ValueError):
+class WireError(UserError, ValueError):
     """An event that does not follow the wire format; the message says what and how to fix it."""
 
 
@@ -226,6 +239,25 @@ def parse_event(raw: Any) -> UIEvent:
 
 
 _FIELD_SET = frozenset(EVENT_FIELDS)
+
+
+def event_json_schema() -> dict[str, Any]:
+    """The JSON schema of one wire event, made from the definitions above (for OpenAPI)."""
+    types: dict[str, dict[str, Any]] = {
+        "event_id": {"type": "string", "format": "uuid"},
+        "seq": {"type": "integer", "minimum": 0},
+        "ts": {"type": ["string", "integer"]},
+        "kind": {"type": "string", "enum": sorted(EVENT_KINDS)},
+        "attrs": {"type": "object"},
+    }
+    types.update({name: {"type": ["string", "null"]} for name in TEXT_FIELDS})
+    types.update({name: {"type": ["integer", "null"]} for name in POSITION_FIELDS})
+    return {
+        "type": "object",
+        "required": list(REQUIRED_FIELDS),
+        "properties": {name: {**types[name], "description": doc}
+                       for name, doc in EVENT_FIELD_DOCS.items()},
+    }
 
 
 def coarse(pixels: int) -> int:

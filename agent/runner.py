@@ -96,6 +96,8 @@ class Agent:
         self.shipper = Shipper(self.spool, self.client, on_revoked=self._on_revoked)
         self._written = 0
         self.recorder: Recorder | None = None
+        self._policy: dict[str, Any] = {}  # the policy in force while running
+        self._capturing = False
 
     def _on_revoked(self, message: str) -> None:
         self.revoked = message
@@ -127,6 +129,22 @@ class Agent:
             self.spool.put("revoked", str(exc))
             log.error("not starting: %s", exc)
             return EXIT_REVOKED
+        recorder = self._start_recorder(policy)
+        workers = _Workers(recorder, self.shipper)
+        log.info("agent running (device %s, policy version %s, spool depth %d)",
+                 self.config.device_id, policy.get("version"), self.spool.depth())
+        self._policy, self._capturing = policy, False
+        try:
+            self._loop(recorder)
+        finally:
+            self._shut_down(recorder, workers)
+        if self.revoked:
+            log.error("stopped: %s", self.revoked)
+            return EXIT_REVOKED
+        return 0
+
+    def _start_recorder(self, policy: dict[str, Any]) -> Recorder:
+        """The recorder for this policy (screens when the policy asks), hooks started."""
         screens = None
         screen_key = None
         if self.backend is not None and self.backend.screens is not None and \
@@ -139,65 +157,49 @@ class Agent:
             screens=screens, screen_key=screen_key, on_written=self._on_written)
         if self.backend is not None and self.backend.inputs is not None:
             self.backend.inputs.start(recorder)
-        rec_stop = threading.Event()
+        return recorder
 
-        def record_loop() -> None:
-            while not rec_stop.is_set():
-                recorder.pump(0.5)
-            recorder.close()
-
-        ship_stop = threading.Event()
-        rec_thread = threading.Thread(target=record_loop, name="recorder", daemon=True)
-        ship_thread = threading.Thread(target=self.shipper.run, args=(ship_stop,), name="shipper",
-                                       daemon=True)
-        rec_thread.start()
-        ship_thread.start()
-        log.info("agent running (device %s, policy version %s, spool depth %d)",
-                 self.config.device_id, policy.get("version"), self.spool.depth())
-        capturing, last_reason = False, ""
-        next_policy = self.clock() + float(policy.get("policy_refresh_s") or 900)
+    def _loop(self, recorder: Recorder) -> None:
+        """Until stopped: capture on or off as consent, pause and study hours say; refresh
+        the policy and send heartbeats when due."""
+        last_reason = ""
+        next_policy = self.clock() + float(self._policy.get("policy_refresh_s") or 900)
         next_beat = self.clock()
-        try:
-            while not self.stop.is_set():
-                wanted, reason = self._capture_wanted(policy)
-                if self.backend is None:
-                    wanted, reason = False, "ship_only"  # `run --capture none`
-                if wanted != capturing:
-                    recorder.set_capturing(wanted, reason)
-                    capturing = wanted
-                    log.info("capture %s (%s)", "on" if wanted else "off", reason)
-                elif reason != last_reason:
-                    log.info("capture off (%s)", reason)
-                last_reason = reason
-                now = self.clock()
-                if now >= next_policy:
-                    next_policy = now + float(policy.get("policy_refresh_s") or 900)
-                    policy = self._refresh_policy(policy)
-                if now >= next_beat:
-                    next_beat = now + float(policy.get("heartbeat_s") or 60)
-                    self._heartbeat(policy, capturing)
-                self.stop.wait(STATE_CHECK_S)
-        finally:
-            if self.backend is not None and self.backend.inputs is not None:
-                self.backend.inputs.stop()
-            if capturing:
-                recorder.set_capturing(False, "revoked" if self.revoked else "shutdown")
-            rec_stop.set()
-            rec_thread.join(10)
-            ship_stop.set()
-            self.shipper.wake.set()
-            ship_thread.join(30)
-            if not self.revoked:
-                sent = self.shipper.flush(SHUTDOWN_FLUSH_S)
-                self._heartbeat(policy, False)
-                log.info("stopped: sent %d on the way out, %d left in the spool", sent, self.spool.depth())
-            if self.backend is not None and self.backend.windows is not None:
-                self.backend.windows.close()
-            self.transport.close()
-        if self.revoked:
-            log.error("stopped: %s", self.revoked)
-            return EXIT_REVOKED
-        return 0
+        while not self.stop.is_set():
+            wanted, reason = self._capture_wanted(self._policy)
+            if self.backend is None:
+                wanted, reason = False, "ship_only"  # `run --capture none`
+            if wanted != self._capturing:
+                recorder.set_capturing(wanted, reason)
+                self._capturing = wanted
+                log.info("capture %s (%s)", "on" if wanted else "off", reason)
+            elif reason != last_reason:
+                log.info("capture off (%s)", reason)
+            last_reason = reason
+            now = self.clock()
+            if now >= next_policy:
+                next_policy = now + float(self._policy.get("policy_refresh_s") or 900)
+                self._policy = self._refresh_policy(self._policy)
+            if now >= next_beat:
+                next_beat = now + float(self._policy.get("heartbeat_s") or 60)
+                self._heartbeat(self._policy, self._capturing)
+            self.stop.wait(STATE_CHECK_S)
+
+    def _shut_down(self, recorder: Recorder, workers: _Workers) -> None:
+        """Stop the hooks, mark the end of capture, drain the recorder, flush the spool
+        (unless revoked), say goodbye with a heartbeat, and release the OS resources."""
+        if self.backend is not None and self.backend.inputs is not None:
+            self.backend.inputs.stop()
+        if self._capturing:
+            recorder.set_capturing(False, "revoked" if self.revoked else "shutdown")
+        workers.stop()
+        if not self.revoked:
+            sent = self.shipper.flush(SHUTDOWN_FLUSH_S)
+            self._heartbeat(self._policy, False)
+            log.info("stopped: sent %d on the way out, %d left in the spool", sent, self.spool.depth())
+        if self.backend is not None and self.backend.windows is not None:
+            self.backend.windows.close()
+        self.transport.close()
 
     def _refresh_policy(self, policy: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -228,6 +230,34 @@ class Agent:
             return
         self.spool.put("dropped_reported", str(info["dropped_total"]))
         self.spool.touch("last_heartbeat_ms")
+
+
+class _Workers:
+    """The recorder thread (pumps captured input into the spool) and the shipper thread."""
+
+    def __init__(self, recorder: Recorder, shipper: Shipper) -> None:
+        self.shipper = shipper
+        self.rec_stop = threading.Event()
+        self.ship_stop = threading.Event()
+
+        def record_loop() -> None:
+            while not self.rec_stop.is_set():
+                recorder.pump(0.5)
+            recorder.close()
+
+        self.rec_thread = threading.Thread(target=record_loop, name="recorder", daemon=True)
+        self.ship_thread = threading.Thread(target=shipper.run, args=(self.ship_stop,),
+                                            name="shipper", daemon=True)
+        self.rec_thread.start()
+        self.ship_thread.start()
+
+    def stop(self) -> None:
+        """Drain and stop the recorder, then the shipper (waking it from its wait)."""
+        self.rec_stop.set()
+        self.rec_thread.join(10)
+        self.ship_stop.set()
+        self.shipper.wake.set()
+        self.ship_thread.join(30)
 
 
 def install_signal_handlers(stop: threading.Event) -> None:

@@ -7,7 +7,6 @@ revocation, the cached policy. Small functions over a :class:`~agent.spool.Spool
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -41,15 +40,6 @@ def has_consent(spool: Spool, policy: Mapping[str, Any]) -> bool:
     """True when the user accepted this policy's notice (the same text)."""
     consent = spool.get_json("consent")
     return isinstance(consent, dict) and consent.get("notice_sha256") == notice_digest(policy)
-
-
-def parse_duration(text: str) -> int:
-    """'30m', '2h', '90s', '1h30m' → seconds. ValueError with the accepted forms otherwise."""
-    parts = re.fullmatch(r"\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s?)?\s*", text.lower())
-    if not text.strip() or parts is None or not any(parts.groups()):
-        raise ValueError(f"duration {text!r} not understood; use e.g. 30m, 2h, 90s or 1h30m")
-    h, m, s = (int(g or 0) for g in parts.groups())
-    return h * 3600 + m * 60 + s
 
 
 def pause(spool: Spool, seconds: int | None) -> None:

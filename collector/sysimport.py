@@ -1,4 +1,4 @@
-"""System-log import: read a CSV/XES with ``mining.io.read_log`` and map it to store rows.
+"""System-log import, the pure part: column options, preview rows and store rows.
 
 Case ids can be hashed with the study key (agent.protocol.keyed_token, the function the
 agent uses on identifiers), so imported cases link to the tokens in UI events without
@@ -8,40 +8,36 @@ the identifier being stored.
 from __future__ import annotations
 
 import math
-import os
-from dataclasses import asdict, fields
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from taskloom.agent.protocol import keyed_token
+from taskloom.collector.store.rows import SystemEvent
 from taskloom.mining import columns as mc
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from taskloom.mining.io import CsvMapping
 
 #: CSV column options the import accepts (the names of mining.io.CsvMapping's fields).
 MAPPING_FIELDS = ("case", "activity", "timestamp", "start_timestamp", "resource",
                   "timestamp_format", "timezone", "sep")
 
 
-def csv_mapping(options: dict[str, Any]) -> Any:
-    """A mining.io.CsvMapping from the given options (None values use its defaults)."""
+def given_options(options: Mapping[str, str | None]) -> dict[str, str]:
+    """The mapping options actually given (known names, non-empty values)."""
+    return {k: v for k, v in options.items() if k in MAPPING_FIELDS and v not in (None, "")}
+
+
+def csv_mapping(options: Mapping[str, str | None]) -> CsvMapping:
+    """A mining.io.CsvMapping from the given options (missing ones use its defaults)."""
     from taskloom.mining.io import CsvMapping
 
-    known = {f.name for f in fields(CsvMapping)}
-    given = {k: v for k, v in options.items() if k in known and v not in (None, "")}
+    given = given_options(options)
+    if given.get("sep") in ("\\t", "tab", "TAB"):
+        given["sep"] = "\t"
     return CsvMapping(**given)
-
-
-def mapping_dict(mapping: Any) -> dict[str, Any]:
-    """The mapping as plain JSON data for the imports table."""
-    return asdict(mapping)
-
-
-def read_system_log(path: str | os.PathLike[str], options: dict[str, Any]) -> pd.DataFrame:
-    """Read a system log; a bad column mapping raises mining's LogInputError (user-facing)."""
-    from taskloom.mining.io import read_log
-
-    return read_log(path, csv=csv_mapping(options))
 
 
 def preview_rows(log: pd.DataFrame, limit: int = 20) -> list[dict[str, Any]]:
@@ -81,7 +77,7 @@ def _ms(series: pd.Series) -> list[int | None]:
 
 
 def to_rows(log: pd.DataFrame, study_key: str | None = None,
-            case_prefix: str = "") -> list[dict[str, Any]]:
+            case_prefix: str = "") -> list[SystemEvent]:
     """Store rows for the system_events table; case ids hashed when ``study_key`` is given."""
     cases = log[mc.CASE].astype(str)
     if study_key is not None:
@@ -97,7 +93,6 @@ def to_rows(log: pd.DataFrame, study_key: str | None = None,
     attrs = (preview_rows(log[extra], limit=len(log)) if extra else [{}] * len(log))
     activities = log[mc.ACTIVITY].astype(str)
     return [
-        {"case_id": c, "activity": a, "timestamp": t, "start_timestamp": s,
-         "resource": None if r is None else str(r), "attributes": at}
+        SystemEvent(c, a, t, s, None if r is None else str(r), at)
         for c, a, t, s, r, at in zip(cases, activities, ts, start, resource, attrs, strict=True)
     ]

@@ -14,7 +14,15 @@ from typing import Any
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from taskloom.agent.protocol import MAX_BATCH_EVENTS, MAX_BODY_BYTES
+from taskloom.collector.limits import Limits
+from taskloom.errors import UserError
+
+#: The request limits' defaults live in one place: collector.limits.Limits.
+_LIMITS = Limits()
+
+
+class ConfigError(UserError):
+    """A setting that cannot work; the message names the variable and the fix."""
 
 
 class Settings(BaseSettings):
@@ -27,13 +35,14 @@ class Settings(BaseSettings):
     port: int = Field(default=8765, ge=0, le=65535)
     admin_token: SecretStr | None = Field(
         default=None, description="an admin token to register at start (no default on purpose)")
-    max_body_bytes: int = Field(default=MAX_BODY_BYTES, ge=1024)
-    max_batch_events: int = Field(default=MAX_BATCH_EVENTS, ge=1)
-    rate_per_s: float = Field(default=20.0, gt=0, description="requests/s per device (token bucket)")
-    rate_burst: float = Field(default=40.0, ge=1)
-    body_timeout_s: float = Field(default=30.0, gt=0)
+    max_body_bytes: int = Field(default=_LIMITS.max_body_bytes, ge=1024)
+    max_batch_events: int = Field(default=_LIMITS.max_batch_events, ge=1)
+    rate_per_s: float = Field(default=_LIMITS.rate_per_s, gt=0,
+                              description="requests/s per device (token bucket)")
+    rate_burst: float = Field(default=_LIMITS.rate_burst, ge=1)
+    body_timeout_s: float = Field(default=_LIMITS.body_timeout_s, gt=0)
     keepalive_timeout_s: int = Field(default=5, ge=1)
-    max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=_LIMITS.max_upload_bytes, ge=1024)
     session_idle_s: int = Field(default=8 * 3600, ge=60,
                                 description="console: a session unused this long ends")
     session_max_s: int = Field(default=12 * 3600, ge=60,
@@ -48,6 +57,26 @@ class Settings(BaseSettings):
     log_level: str = "info"
     http: str = Field(default="auto", description="uvicorn HTTP parser: auto, h11 or httptools")
     loop: str = Field(default="auto", description="event loop: auto, asyncio or uvloop")
+
+
+    def limits(self) -> Limits:
+        """The collector's request limits these settings ask for."""
+        return Limits(
+            max_body_bytes=self.max_body_bytes, max_batch_events=self.max_batch_events,
+            rate_per_s=self.rate_per_s, rate_burst=self.rate_burst,
+            body_timeout_s=self.body_timeout_s, max_upload_bytes=self.max_upload_bytes,
+        )
+
+    def configured_admin_token(self) -> str | None:
+        """TASKLOOM_ADMIN_TOKEN when set to a usable secret; ConfigError when too short.
+
+        An empty value (e.g. an unset compose variable) means "none".
+        """
+        token = self.admin_token.get_secret_value().strip() if self.admin_token else ""
+        if token and len(token) < 24:
+            raise ConfigError("TASKLOOM_ADMIN_TOKEN is too short to be a secret; use at least 24 "
+                              "random characters (e.g. `openssl rand -hex 16`) or unset it")
+        return token or None
 
 
 def load_settings(**overrides: object) -> Settings:

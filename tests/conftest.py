@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
 import pytest
 
+from tests.support.pg import PG_URL
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
-PG_URL = os.environ.get("TASKLOOM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture(scope="session")
@@ -35,10 +35,3 @@ def pg_server_url() -> str:
     if not _pg_reachable():
         pytest.skip("PostgreSQL is not listening on 127.0.0.1:5432 (set TASKLOOM_TEST_PG to point elsewhere)")
     return PG_URL
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from taskloom.agent.keys import KeyStroke
+from taskloom.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +114,8 @@ class Backend:
     screens: Callable[[], ScreenSource] | None = None
 
 
-class CaptureUnavailable(Exception):
+class CaptureUnavailable(UserError):
     """No capture backend can run here (e.g. no X display); the message says why."""
-
-    user_facing = True
 
 
 def select_backend(platform: str | None = None) -> Backend:
@@ -154,12 +153,8 @@ def select_backend(platform: str | None = None) -> Backend:
 
 def _x11_inputs() -> InputSource | None:
     """The X RECORD hook when the server offers RECORD; None (pynput) otherwise."""
-    from taskloom.agent.capture.xrecord import (
-        KeyDecoder,
-        RecordUnavailable,
-        XRecordInput,
-        record_available,
-    )
+    from taskloom.agent.capture.xkeys import KeyDecoder, RecordUnavailable
+    from taskloom.agent.capture.xrecord import XRecordInput, record_available
 
     if not record_available():
         log.warning("the X server has no RECORD extension: falling back to pynput's hooks")

@@ -9,6 +9,7 @@ import pandas as pd
 
 from taskloom.collector.tasks.events import FRAME_COLUMNS, to_ms
 from taskloom.collector.uilogs.redact import redact
+from taskloom.errors import UserError
 
 ACTION_LOGGER_COLUMNS = (
     "timeStamp", "userID", "targetApp", "eventType", "url", "content", "target.workbookName",
@@ -24,10 +25,8 @@ _KIND_RULES = (("paste", "paste"), ("copy", "copy"), ("scroll", "scroll"), ("cli
                ("insert", "typing"), ("select", "click"))
 
 
-class UiLogError(ValueError):
+class UiLogError(UserError, ValueError):
     """A UI log that cannot be read; the message names the file and the fix."""
-
-    user_facing = True
 
 
 def map_kind(event_type: pd.Series) -> pd.Series:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from taskloom.mining.dfg_model import DFG
 from taskloom.mining.render.coordinates import assign_positions
 from taskloom.mining.render.layering import (
+    Layered,
     add_dummies,
     balance,
     feedback_arcs,
@@ -131,44 +132,64 @@ def layout_dfg(dfg: DFG, direction: str = "TB") -> Layout:
     return result
 
 
-def _layout(direction: str, names: list[str], freq: list[float],
-            arcs: list[tuple[str, str, float]], start: tuple[tuple[str, float], ...],
-            end: tuple[tuple[str, float], ...]) -> Layout:
-    # Vertices: activities heaviest first (they end up leftmost), then start, end.
+@dataclass(frozen=True)
+class _Graph:
+    """The DFG as numbered vertices: activities heaviest first, then start and end."""
+
+    label: list[str]                        # activity name per vertex < n_act
+    vid: dict[str, int]
+    arcs: list[tuple[int, int, float]]      # every arc but self-loops, with start/end arcs
+    ends: list[tuple[str | None, str | None]]  # (source, target) names per arc (None: start/end)
+    loops: list[str]                        # activities with a self-loop
+
+    @property
+    def n_act(self) -> int:
+        return len(self.label)
+
+
+def _graph(names: list[str], freq: list[float], arcs: list[tuple[str, str, float]],
+           start: tuple[tuple[str, float], ...], end: tuple[tuple[str, float], ...]) -> _Graph:
+    # Heaviest activities first: they end up leftmost.
     order = sorted(range(len(names)), key=lambda i: (-freq[i], names[i]))
     vid = {names[i]: k for k, i in enumerate(order)}
-    label = [names[i] for i in order]
-    n_act = len(label)
-    s_v, e_v = n_act, n_act + 1
-    n = n_act + 2
-    all_arcs: list[tuple[int, int, float]] = []
-    ends: list[tuple[str | None, str | None]] = []
-    loops: list[str] = []
+    s_v, e_v = len(order), len(order) + 1
+    graph = _Graph([names[i] for i in order], vid, [], [], [])
     for s, t, f in arcs:
         if s == t:
-            loops.append(s)
+            graph.loops.append(s)
             continue
-        all_arcs.append((vid[s], vid[t], f))
-        ends.append((s, t))
+        graph.arcs.append((vid[s], vid[t], f))
+        graph.ends.append((s, t))
     for act, cnt in start:
-        all_arcs.append((s_v, vid[act], cnt))
-        ends.append((None, act))
+        graph.arcs.append((s_v, vid[act], cnt))
+        graph.ends.append((None, act))
     for act, cnt in end:
-        all_arcs.append((vid[act], e_v, cnt))
-        ends.append((act, None))
+        graph.arcs.append((vid[act], e_v, cnt))
+        graph.ends.append((act, None))
+    return graph
 
-    back = feedback_arcs(n, all_arcs, s_v)
-    dag = [(v, u) if i in back else (u, v) for i, (u, v, _) in enumerate(all_arcs)]
-    layer = longest_path_layers(n, dag, s_v, e_v)
-    layer = pull_down(layer, dag, {s_v, e_v})
-    layer = balance(layer, dag, {s_v, e_v}, n_act)
-    lg = add_dummies(n, dag, layer)
-    layers = order_layers(lg)
 
+@dataclass(frozen=True)
+class _Geometry:
+    """Where the vertices of the layered graph are: along a layer and across layers."""
+
+    tb: bool
+    along: list[float]      # centre along the layer, per vertex (dummies included)
+    rank_c: list[float]     # centre across layers
+    size: list[float]       # extent along the layer
+    across: list[float]     # extent across layers
+    loop_set: set[int]
+
+    def xy(self, a: float, r: float) -> Point:
+        return (a, r) if self.tb else (r, a)
+
+
+def _geometry(direction: str, graph: _Graph, lg: Layered, layers: list[list[int]]) -> _Geometry:
     tb = direction == "TB"
+    n_act, n = graph.n_act, graph.n_act + 2
     act_along = NODE_W if tb else NODE_H      # extent along a layer
     act_across = NODE_H if tb else NODE_W     # extent across layers
-    loop_set = set(vid[x] for x in loops)
+    loop_set = set(graph.vid[x] for x in graph.loops)
     size = [0.0] * len(lg.rank)
     across = [0.0] * len(lg.rank)
     for v in range(len(lg.rank)):
@@ -187,73 +208,99 @@ def _layout(direction: str, names: list[str], freq: list[float],
     along = assign_positions(layers, size, up, down, ORDER_GAP[direction], n)
     pitch = act_across + RANK_GAP[direction]
     rank_c = [MARGIN + act_across / 2 + r * pitch for r in lg.rank]
-    along = [MARGIN + p for p in along]
+    return _Geometry(tb, [MARGIN + p for p in along], rank_c, size, across, loop_set)
 
-    def xy(a: float, r: float) -> Point:
-        return (a, r) if tb else (r, a)
 
-    # Ports: spread the segments leaving a vertex's lower side / entering its upper side
-    # (keyed by segment, so an arc and its reverse between two nodes do not overlap).
-    seg_ids: list[list[int]] = []
-    k_seg = 0
-    for chain in lg.chains:
-        seg_ids.append(list(range(k_seg, k_seg + len(chain) - 1)))
-        k_seg += len(chain) - 1
+def _ports(lg: Layered, geo: _Geometry, n_act: int) -> dict[tuple[int, int], float]:
+    """Where each segment leaves a vertex's lower side (key (segment, 0)) or enters its
+    upper side ((segment, 1)): spread along the side, keyed by segment so an arc and its
+    reverse between two nodes do not overlap."""
+    n = n_act + 2
     lower: dict[int, list[tuple[float, int]]] = {}
     upper: dict[int, list[tuple[float, int]]] = {}
     for si, (a, b) in enumerate(lg.segments):
         if a < n:
-            lower.setdefault(a, []).append((along[b], si))
+            lower.setdefault(a, []).append((geo.along[b], si))
         if b < n:
-            upper.setdefault(b, []).append((along[a], si))
-    port: dict[tuple[int, int], float] = {}  # (segment, 0 upper end | 1 lower end) -> along
+            upper.setdefault(b, []).append((geo.along[a], si))
+    port: dict[tuple[int, int], float] = {}
     for side, table in ((0, lower), (1, upper)):
         for v, lst in table.items():
             lst.sort()
-            half = (size[v] - (2 * LOOP if v in loop_set else 0.0)) * (0.36 if v < n_act else 0.2)
+            loop_room = 2 * LOOP if v in geo.loop_set else 0.0
+            half = (geo.size[v] - loop_room) * (0.36 if v < n_act else 0.2)
             k = len(lst)
             for i, (_, si) in enumerate(lst):
-                port[(si, side)] = along[v] + (0.0 if k == 1 else -half + 2 * half * i / (k - 1))
+                port[(si, side)] = geo.along[v] + (0.0 if k == 1 else -half + 2 * half * i / (k - 1))
+    return port
 
-    beziers_all: list[ArcPath] = []
+
+def _arc_paths(graph: _Graph, lg: Layered, geo: _Geometry, back: set[int]) -> list[ArcPath]:
+    """Each arc as Bézier segments through its dummy vertices, from port to port."""
+    n = graph.n_act + 2
+    port = _ports(lg, geo, graph.n_act)
+    out: list[ArcPath] = []
+    k_seg = 0
     for i, chain in enumerate(lg.chains):
+        first_seg, last_seg = k_seg, k_seg + len(chain) - 2
+        k_seg += len(chain) - 1
         pts: list[Point] = []
         for j, v in enumerate(chain):
             if v >= n:
-                pts.append((along[v], rank_c[v]))
+                pts.append((geo.along[v], geo.rank_c[v]))
             elif j == 0:
-                pts.append((port[(seg_ids[i][0], 0)], rank_c[v] + across[v] / 2))
+                pts.append((port[(first_seg, 0)], geo.rank_c[v] + geo.across[v] / 2))
             else:
-                pts.append((port[(seg_ids[i][-1], 1)], rank_c[v] - across[v] / 2))
+                pts.append((port[(last_seg, 1)], geo.rank_c[v] - geo.across[v] / 2))
         segs: list[Bezier] = []
         for (a0, r0), (a1, r1) in itertools.pairwise(pts):
             rm = (r0 + r1) / 2
-            segs.append((xy(a0, r0), xy(a0, rm), xy(a1, rm), xy(a1, r1)))
+            segs.append((geo.xy(a0, r0), geo.xy(a0, rm), geo.xy(a1, rm), geo.xy(a1, r1)))
         rev = i in back
         if rev:
             segs = [(d, c, b, a) for a, b, c, d in reversed(segs)]
-        src, tgt = ends[i]
-        beziers_all.append(ArcPath(src, tgt, tuple(segs), rev, False))
+        src, tgt = graph.ends[i]
+        out.append(ArcPath(src, tgt, tuple(segs), rev, False))
+    for name in graph.loops:
+        v = graph.vid[name]
+        a_edge = geo.along[v] + (NODE_W if geo.tb else NODE_H) / 2
+        r = geo.rank_c[v]
+        p0, p3 = geo.xy(a_edge, r - 10), geo.xy(a_edge, r + 10)
+        c1, c2 = geo.xy(a_edge + LOOP * 0.9, r - 26), geo.xy(a_edge + LOOP * 0.9, r + 26)
+        out.append(ArcPath(name, name, ((p0, c1, c2, p3),), False, True))
+    return out
 
-    for name in loops:
-        v = vid[name]
-        a_edge = along[v] + act_along / 2
-        r = rank_c[v]
-        p0, p3 = xy(a_edge, r - 10), xy(a_edge, r + 10)
-        c1, c2 = xy(a_edge + LOOP * 0.9, r - 26), xy(a_edge + LOOP * 0.9, r + 26)
-        beziers_all.append(ArcPath(name, name, ((p0, c1, c2, p3),), False, True))
+
+def _layout(direction: str, names: list[str], freq: list[float],
+            arcs: list[tuple[str, str, float]], start: tuple[tuple[str, float], ...],
+            end: tuple[tuple[str, float], ...]) -> Layout:
+    """The Sugiyama pipeline: vertices, layers, order, coordinates, then boxes and arcs."""
+    graph = _graph(names, freq, arcs, start, end)
+    n_act = graph.n_act
+    s_v, e_v, n = n_act, n_act + 1, n_act + 2
+    back = feedback_arcs(n, graph.arcs, s_v)
+    dag = [(v, u) if i in back else (u, v) for i, (u, v, _) in enumerate(graph.arcs)]
+    layer = longest_path_layers(n, dag, s_v, e_v)
+    layer = pull_down(layer, dag, {s_v, e_v})
+    layer = balance(layer, dag, {s_v, e_v}, n_act)
+    lg = add_dummies(n, dag, layer)
+    layers = order_layers(lg)
+    geo = _geometry(direction, graph, lg, layers)
 
     boxes: dict[str, NodeBox] = {}
     for v in range(n_act):
-        x, y = xy(along[v], rank_c[v])
-        boxes[label[v]] = NodeBox(label[v], "activity", x, y, NODE_W, NODE_H, lg.rank[v])
-    sx, sy = xy(along[s_v], rank_c[s_v])
-    ex, ey = xy(along[e_v], rank_c[e_v])
+        x, y = geo.xy(geo.along[v], geo.rank_c[v])
+        boxes[graph.label[v]] = NodeBox(graph.label[v], "activity", x, y, NODE_W, NODE_H, lg.rank[v])
+    sx, sy = geo.xy(geo.along[s_v], geo.rank_c[s_v])
+    ex, ey = geo.xy(geo.along[e_v], geo.rank_c[e_v])
     start_box = NodeBox("start", "start", sx, sy, TERMINAL, TERMINAL, lg.rank[s_v])
     end_box = NodeBox("end", "end", ex, ey, TERMINAL, TERMINAL, lg.rank[e_v])
-    extent_along = max((along[v] + size[v] / 2 for v in range(len(size))), default=0.0) + MARGIN
-    extent_rank = max(rank_c, default=0.0) + act_across / 2 + MARGIN
-    w, h = xy(extent_along, extent_rank)
-    log.debug("layout: %d nodes, %d arcs, %d layers, %d dummies", n_act, len(all_arcs),
+    act_across = NODE_H if geo.tb else NODE_W
+    extent_along = max((geo.along[v] + geo.size[v] / 2 for v in range(len(geo.size))),
+                       default=0.0) + MARGIN
+    extent_rank = max(geo.rank_c, default=0.0) + act_across / 2 + MARGIN
+    w, h = geo.xy(extent_along, extent_rank)
+    log.debug("layout: %d nodes, %d arcs, %d layers, %d dummies", n_act, len(graph.arcs),
               len(layers), len(lg.rank) - n)
-    return Layout(direction, boxes, start_box, end_box, tuple(beziers_all), w, h)
+    return Layout(direction, boxes, start_box, end_box,
+                  tuple(_arc_paths(graph, lg, geo, back)), w, h)

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pandas as pd
 
 from taskloom.mining.dfg_model import DFG
-from taskloom.mining.render.layout import Layout, NodeBox, layout_dfg
+from taskloom.mining.render.layout import ArcPath, Layout, NodeBox, layout_dfg
 from taskloom.mining.render.style import (
     COLORS,
     DURATION_PALETTE,
@@ -138,20 +138,53 @@ def render_svg(dfg: DFG, overlay: str = "frequency", color: str = "frequency",
     if color not in COLORS:
         raise ValueError(f"color {color!r}: use one of {', '.join(COLORS)}")
     lay = layout if layout is not None else layout_dfg(dfg, direction)
-    nodes = dfg.nodes
-    # Node colours.
+    palette, fill, lo, hi = _node_fills(dfg, color)
+    texts, freqs, max_f = _arc_values(dfg, lay, overlay)
+    anchors = _place_labels(lay, texts)
+
+    w, h = lay.width, lay.height + LEGEND_H
+    out: list[str] = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" height="{h:.0f}" '
+        f'viewBox="0 0 {w:.0f} {h:.0f}" font-family="{FONT}" class="taskloom-map">',
+        f"<title>{escape(f'Process map ({dfg.perspective}): {OVERLAY_TITLE[overlay]}')}</title>",
+    ]
+    grays = sorted({arc_gray(f, max_f) for f in freqs} | {"#888888"})
+    marker_id = {g: f"arrow{i}" for i, g in enumerate(grays)}
+    out.extend(_defs(marker_id, palette))
+    out.append(f'<rect width="{w:.0f}" height="{h:.0f}" fill="#ffffff"/>')
+    out.extend(_legend(color, overlay, lo, hi, dfg.perspective))
+    out.append(f'<g class="map" transform="translate(0,{LEGEND_H:.0f})">')
+    out.append('<g class="arcs">')
+    for arc, text, f, anchor in zip(lay.arcs, texts, freqs, anchors, strict=True):
+        out.append(_arc(arc, text, f, max_f, anchor, marker_id))
+    out.append("</g>")
+    out.append('<g class="nodes">')
+    for name, b in lay.nodes.items():
+        out.append(_node(dfg, b, fill.get(name, palette[0]), node_value_text(dfg, name, overlay)))
+    out.append(_terminal(lay.start, "start", sum(dfg.start.values())))
+    out.append(_terminal(lay.end, "end", sum(dfg.end.values())))
+    out.append("</g></g></svg>")
+    return "\n".join(out)
+
+
+def _node_fills(dfg: DFG, color: str) -> tuple[tuple[str, ...], dict[str, str], float, float]:
+    """(palette, fill colour per node, metric low, metric high) for colouring by ``color``."""
     if color == "duration":
         metric = _node_durations(dfg)
         palette = DURATION_PALETTE
     else:
-        metric = nodes["frequency"].astype(float)
+        metric = dfg.nodes["frequency"].astype(float)
         palette = FREQUENCY_PALETTE
     lo = float(metric.min()) if len(metric) else 0.0
     hi = float(metric.max()) if len(metric) else 0.0
     fill = {str(k): palette_color(log_scale(float(v), lo, hi), palette)
             for k, v in zip(metric.index, metric.to_numpy(), strict=True)}
+    return tuple(palette), fill, lo, hi
 
-    # Arc values by (source, target).
+
+def _arc_values(dfg: DFG, lay: Layout, overlay: str) -> tuple[list[str], list[float], float]:
+    """(label text, frequency) per laid-out arc, and the highest frequency (for widths)."""
     e = dfg.edges
     cols = ["frequency", "cases", "mean_s", "median_s", "min_s", "max_s", "total_s"]
     vals = {(str(s), str(t)): dict(zip(cols, row, strict=True))
@@ -172,18 +205,12 @@ def render_svg(dfg: DFG, overlay: str = "frequency", color: str = "frequency",
             v = vals[(arc.source, arc.target)]
             freqs.append(float(v["frequency"]))
             texts.append(arc_value_text(v, overlay, dfg.total_cases))
-    anchors = _place_labels(lay, texts)
+    return texts, freqs, float(max_f)
 
-    w, h = lay.width, lay.height + LEGEND_H
-    out: list[str] = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" height="{h:.0f}" '
-        f'viewBox="0 0 {w:.0f} {h:.0f}" font-family="{FONT}" class="taskloom-map">',
-        f"<title>{escape(f'Process map ({dfg.perspective}): {OVERLAY_TITLE[overlay]}')}</title>",
-        "<defs>",
-    ]
-    grays = sorted({arc_gray(f, max_f) for f in freqs} | {"#888888"})
-    marker_id = {g: f"arrow{i}" for i, g in enumerate(grays)}
+
+def _defs(marker_id: dict[str, str], palette: tuple[str, ...]) -> list[str]:
+    """Arrow heads (one per arc gray) and the legend's colour gradient."""
+    out = ["<defs>"]
     for g, mid in marker_id.items():
         out.append(f'<marker id="{mid}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
                    f'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto">'
@@ -192,33 +219,27 @@ def render_svg(dfg: DFG, overlay: str = "frequency", color: str = "frequency",
                + "".join(f'<stop offset="{i / (len(palette) - 1):.2f}" stop-color="{c}"/>'
                          for i, c in enumerate(palette))
                + "</linearGradient></defs>")
-    out.append(f'<rect width="{w:.0f}" height="{h:.0f}" fill="#ffffff"/>')
-    out.extend(_legend(color, overlay, lo, hi, dfg.perspective))
-    out.append(f'<g class="map" transform="translate(0,{LEGEND_H:.0f})">')
-    out.append('<g class="arcs">')
-    for arc, text, f, (lx, ly) in zip(lay.arcs, texts, freqs, anchors, strict=True):
-        g = arc_gray(f, max_f)
-        terminal = arc.source is None or arc.target is None
-        src = "▶ start" if arc.source is None else arc.source
-        tgt = "■ end" if arc.target is None else arc.target
-        sw = min(arc_width(f, max_f), 3.0) if terminal else arc_width(f, max_f)
-        dash = ' stroke-dasharray="5,4"' if terminal else ""
-        out.append(
-            f'<g class="arc{" reversed" if arc.reversed else ""}{" terminal" if terminal else ""}" '
-            f'data-source={quoteattr(src)} data-target={quoteattr(tgt)}>'
-            f"<title>{escape(f'{src} → {tgt}: {text}')}</title>"
-            f'<path d="{arc.d}" fill="none" stroke="{g}" stroke-width="{sw:.1f}"{dash} '
-            f'marker-end="url(#{marker_id[g]})"/>'
-            f'<text x="{lx:.1f}" y="{ly + 4:.1f}" font-size="11" text-anchor="middle" fill="#333333" '
-            f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{escape(text)}</text></g>')
-    out.append("</g>")
-    out.append('<g class="nodes">')
-    for name, b in lay.nodes.items():
-        out.append(_node(dfg, b, fill.get(name, palette[0]), node_value_text(dfg, name, overlay)))
-    out.append(_terminal(lay.start, "start", sum(dfg.start.values())))
-    out.append(_terminal(lay.end, "end", sum(dfg.end.values())))
-    out.append("</g></g></svg>")
-    return "\n".join(out)
+    return out
+
+
+def _arc(arc: ArcPath, text: str, f: float, max_f: float, anchor: tuple[float, float],
+         marker_id: dict[str, str]) -> str:
+    """One arc: its path, arrow, tooltip and label (start/end arcs thinner and dashed)."""
+    lx, ly = anchor
+    g = arc_gray(f, max_f)
+    terminal = arc.source is None or arc.target is None
+    src = "▶ start" if arc.source is None else arc.source
+    tgt = "■ end" if arc.target is None else arc.target
+    sw = min(arc_width(f, max_f), 3.0) if terminal else arc_width(f, max_f)
+    dash = ' stroke-dasharray="5,4"' if terminal else ""
+    return (
+        f'<g class="arc{" reversed" if arc.reversed else ""}{" terminal" if terminal else ""}" '
+        f'data-source={quoteattr(src)} data-target={quoteattr(tgt)}>'
+        f"<title>{escape(f'{src} → {tgt}: {text}')}</title>"
+        f'<path d="{arc.d}" fill="none" stroke="{g}" stroke-width="{sw:.1f}"{dash} '
+        f'marker-end="url(#{marker_id[g]})"/>'
+        f'<text x="{lx:.1f}" y="{ly + 4:.1f}" font-size="11" text-anchor="middle" fill="#333333" '
+        f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{escape(text)}</text></g>')
 
 
 def _node(dfg: DFG, b: NodeBox, fill: str, value: str) -> str:

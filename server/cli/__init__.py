@@ -14,7 +14,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from taskloom.server.cli.base import CliError, is_user_error
+from taskloom.errors import UserError
+from taskloom.server.cli.base import CliError
 
 # Area modules, in the order their commands appear in --help. A module that is not
 # there yet (or whose extra is not installed) is skipped with a debug message.
@@ -73,9 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:
-        if not is_user_error(exc):
-            raise
+    except UserError as exc:
         sys.stderr.write(f"taskloom: error: {exc}\n")
         return 2
     return int(result or 0)

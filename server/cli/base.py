@@ -1,28 +1,89 @@
-"""Shared pieces of the CLI: the user-facing error convention and common options."""
+"""Shared pieces of the CLI: the user-error convention, the store, output helpers.
+
+Every command that touches the database opens it with ``open_store(args.db)``; user
+errors are ``taskloom.errors.UserError`` (``CliError`` for the CLI's own), printed as one
+line with exit code 2 by ``taskloom.server.cli.main``.
+"""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from taskloom.errors import UserError
+
+if TYPE_CHECKING:
+    from taskloom.collector.store import Store
 
 
-class CliError(Exception):
+class CliError(UserError):
     """An error the user can fix; printed as one line, exit code 2, no traceback."""
-
-    user_facing = True
-
-
-def is_user_error(exc: BaseException) -> bool:
-    """True for errors whose message is meant for the user.
-
-    Any exception class may opt in with a class attribute ``user_facing = True``; the
-    mining library's LogInputError and the wire format's WireError are user-facing too.
-    """
-    if getattr(exc, "user_facing", False):
-        return True
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return bool(names & {"LogInputError", "WireError"})
 
 
 def default_db_url() -> str | None:
     """The --db default: TASKLOOM_DB if set, else None (the embedded SQLite file)."""
     return os.environ.get("TASKLOOM_DB") or None
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    """The --db option every store command takes."""
+    parser.add_argument(
+        "--db", default=default_db_url(), metavar="URL",
+        help="database: sqlite:///FILE, a file path, or postgresql://USER@HOST/DB "
+             "(default: $TASKLOOM_DB, else taskloom.db in the user data directory)")
+
+
+@contextlib.contextmanager
+def open_store(db: str | None) -> Iterator[Store]:
+    """The store at ``db`` (None: $TASKLOOM_DB, else the embedded file), migrated; closed
+    on leaving. A database that cannot be opened is a one-line CliError."""
+    import sqlalchemy.exc as sa_exc
+
+    from taskloom.collector.store import Store
+
+    db = db or default_db_url()
+    try:
+        store = Store.open(db)
+    except (sa_exc.OperationalError, sa_exc.ArgumentError, sa_exc.NoSuchModuleError,
+            sa_exc.InterfaceError) as exc:
+        raise CliError(f"cannot open the database {db or '(embedded)'}: "
+                       f"{str(exc).splitlines()[0]} — check --db / TASKLOOM_DB") from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def out(line: str = "") -> None:
+    """One line of a command's result on stdout (flushed: other tools read it live)."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def when(ms: int | None) -> str:
+    """Epoch milliseconds as a UTC time for tables ("-" for never)."""
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` via a temporary file in the same folder and a rename."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise CliError(f"{path}: folder {folder} does not exist; create it or choose another -o path")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -25,12 +25,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taskloom.server.cli.base import CliError, default_db_url
+from taskloom.server.cli.base import CliError, add_db_option, open_store, write_atomically
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from taskloom.collector.store import Store
+    from taskloom.collector.store import Store, Study
 
 STUDY = "ehr-demo"
 BATCH = 500
@@ -55,8 +55,7 @@ def register(sub: Any) -> None:
         description="Generate the synthetic EHR documentation study, ingest its UI events "
                     "as enrolled devices, import its system log, discover tasks, draw the "
                     "process map, then run the collector. Idempotent: a loaded study is kept.")
-    p.add_argument("--db", default=default_db_url(), metavar="URL",
-                   help="database (default: $TASKLOOM_DB, else the embedded SQLite file)")
+    add_db_option(p)
     p.add_argument("--dir", type=Path, default=None,
                    help="where the generated files, the task table and the map go "
                         "(default: the user data directory's taskloom/demo)")
@@ -71,7 +70,6 @@ def register(sub: Any) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from taskloom.collector.store import NotFound
-    from taskloom.server.cli.collector_cmds import _open
 
     if args.clinicians < 1 or args.days < 1:
         raise CliError("--clinicians and --days must be at least 1")
@@ -80,12 +78,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CliError(f"--dir {out_dir}: cannot create it ({exc.strerror}); choose another folder") from None
-    store = _open(args)
-    try:
+    with open_store(args.db) as store:
         _say(f"taskloom demo: database {store.url}; files in {out_dir}")
         try:
             study = store.get_study(STUDY)
-            loaded = store.count_ui_events(study["id"])
+            loaded = store.count_ui_events(study.id)
         except NotFound:
             study, loaded = store.create_study(STUDY, {"notice": NOTICE}, NOTICE), 0
             _say(f"[1/6] created study {STUDY!r}")
@@ -99,25 +96,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
                  f"{out_dir / 'process_map.svg'}")
         else:
             mine(store, study, out_dir)
-        token_file = out_dir / "admin_token"
-        if not store.has_admin_tokens():
-            token = store.create_admin_token(label="demo", actor="demo")
-            fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(token + "\n")
-            _say(f"admin token (also in {token_file}, mode 0600): {token}")
-        elif token_file.exists():
-            _say(f"admin token: see {token_file}")
+        _admin_token(store, out_dir / "admin_token")
         login = console_login(store, out_dir)
-    finally:
-        store.close()
-    if args.no_serve:
-        return 0
-    from taskloom.server.cli.collector_cmds import cmd_serve
+        if not args.no_serve:
+            _serve(store, args, login)
+    return 0
+
+
+def _admin_token(store: Store, token_file: Path) -> None:
+    """Create the first admin token (kept in ``token_file``, mode 0600) or point at it."""
+    if not store.has_admin_tokens():
+        token = store.create_admin_token(label="demo", actor="demo")
+        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(token + "\n")
+        _say(f"admin token (also in {token_file}, mode 0600): {token}")
+    elif token_file.exists():
+        _say(f"admin token: see {token_file}")
+
+
+def _serve(store: Store, args: argparse.Namespace, login: str) -> None:
+    from taskloom.server.config import load_settings
+    from taskloom.server.serve import serve
 
     _say(f"[6/6] console: http://{args.host or '127.0.0.1'}:{args.port or 8765}/ — {login}")
     _say("[6/6] starting the collector (Ctrl+C stops it)")
-    return cmd_serve(argparse.Namespace(db=args.db, host=args.host, port=args.port, access_log=False))
+    serve(store, load_settings(db=args.db, host=args.host, port=args.port), _say)
 
 
 def console_login(store: Store, out_dir: Path) -> str:
@@ -125,45 +129,44 @@ def console_login(store: Store, out_dir: Path) -> str:
     ``console_login``, mode 0600); the line that says how to log in."""
     import secrets
 
-    from taskloom.collector import console_store
     from taskloom.server.console.auth import hash_password
 
     login_file = out_dir / "console_login"
-    if console_store.list_users(store):
+    if store.list_users():
         return f"log in with the user in {login_file}" if login_file.exists() else \
             "log in with your console user (`taskloom user list`)"
     password = secrets.token_urlsafe(12)
-    console_store.create_user(store, "admin", hash_password(password), "admin", actor="demo")
+    store.create_user("admin", hash_password(password), "admin", actor="demo")
     fd = os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(f"user: admin\npassword: {password}\n")
     return f"log in as admin with password {password} (also in {login_file}, mode 0600)"
 
 
-def load_study(store: Store, study: dict[str, Any], out_dir: Path, clinicians: int, days: int,
+def load_study(store: Store, study: Study, out_dir: Path, clinicians: int, days: int,
                seed: int) -> None:
     """Generate the study with the store's key, ingest its UI events, import its system log."""
     import pandas as pd
 
-    from taskloom.collector.api import import_frame
-    from taskloom.collector.synth import Study, generate_study
+    from taskloom.collector import synth
+    from taskloom.collector.services.imports import import_frame
     from taskloom.mining.io import read_log
 
     t0 = time.monotonic()
-    gen = generate_study(Study(clinicians=clinicians, days=days, seed=seed,
-                               study_key=store.study_key(study["id"])), out_dir)
+    gen = synth.generate_study(synth.Study(clinicians=clinicians, days=days, seed=seed,
+                                           study_key=store.study_key(study.id)), out_dir)
     _say(f"[2/6] generated {gen.events} UI events and {gen.cases} cases in "
          f"{time.monotonic() - t0:.1f} s ({gen.ui_events.name}, {gen.system_csv.name})")
 
     ui = pd.read_csv(gen.ui_events, dtype=str, keep_default_na=False)
     devices = sorted(ui["device_id"].unique())
-    enrol = store.create_enrollment_token(study["id"], uses=len(devices), expires_s=3600)
+    enrol = store.create_enrollment_token(study.id, uses=len(devices), expires_s=3600)
     accepted = rejected = 0
     t0 = time.monotonic()
     for n, synthetic in enumerate(devices, 1):
-        device = store.enroll(enrol["token"], hostname=f"demo-{synthetic}")
+        device = store.enroll(enrol.token, hostname=f"demo-{synthetic}")
         events = ui[ui["device_id"] == synthetic]
-        a, r = ingest_device(store, device["device_id"], study["id"], events)
+        a, r = ingest_device(store, device.device_id, study.id, events)
         accepted, rejected = accepted + a, rejected + r
         _say(f"[3/6] device {n}/{len(devices)} ({synthetic}): {a} events stored"
              + (f", {r} rejected" if r else ""))
@@ -171,8 +174,8 @@ def load_study(store: Store, study: dict[str, Any], out_dir: Path, clinicians: i
          + (f" ({rejected} rejected, see the quarantine)" if rejected else ""))
 
     system = read_log(gen.system_csv)
-    res = import_frame(store, study["id"], gen.system_csv.name, {}, system, False, "", "demo")
-    _say(f"[4/6] imported the EHR audit log: {res['row_count']} events")
+    res = import_frame(store, study.id, gen.system_csv.name, {}, system, actor="demo")
+    _say(f"[4/6] imported the EHR audit log: {res.row_count} events")
 
 
 def _wire_events(events: pd.DataFrame, device_id: str) -> list[dict[str, Any]]:
@@ -192,7 +195,7 @@ def _wire_events(events: pd.DataFrame, device_id: str) -> list[dict[str, Any]]:
 
 def ingest_device(store: Store, device_id: str, study_id: int, events: pd.DataFrame) -> tuple[int, int]:
     """Send one device's events in batches through the ingest path; (accepted, rejected)."""
-    from taskloom.collector.api import ingest_events
+    from taskloom.collector.services.ingest import ingest_events
     from taskloom.collector.store import Device
 
     device = Device(id=device_id, study_id=study_id)
@@ -205,20 +208,19 @@ def ingest_device(store: Store, device_id: str, study_id: int, events: pd.DataFr
     return accepted, rejected
 
 
-def mine(store: Store, study: dict[str, Any], out_dir: Path) -> None:
+def mine(store: Store, study: Study, out_dir: Path) -> None:
     """Discover tasks on the stored UI events and draw the system log's process map."""
     import pandas as pd
 
+    from taskloom.collector.services.tasks import study_events
     from taskloom.collector.tasks.discover import discover
     from taskloom.collector.tasks.evaluate import evaluate
     from taskloom.mining.abstraction import abstract_dfg
     from taskloom.mining.dfg import discover_dfg
     from taskloom.mining.render import render_svg
-    from taskloom.server.cli.map_cmd import write_atomically
-    from taskloom.server.cli.task_cmds import study_events
 
     t0 = time.monotonic()
-    ui, ev = study_events(store, study["id"])
+    ui, ev = study_events(store, study.id)
     res = discover(ev, model_path=out_dir / "task_model.json",
                    labels_path=out_dir / "task_labels.json")
     ui["task_type"], ui["task_instance"] = res.task_type, res.task_instance
@@ -240,7 +242,7 @@ def mine(store: Store, study: dict[str, Any], out_dir: Path) -> None:
     for name, label in sorted(res.labels.items()):
         _say(f"        {name}: {label}")
 
-    system = store.system_events_frame(study["id"])
+    system = store.system_events_frame(study.id)
     if len(system):
         dfg = discover_dfg(system)
         svg = render_svg(abstract_dfg(dfg, 100.0, 100.0), overlay="frequency")

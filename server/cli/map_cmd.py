@@ -7,12 +7,10 @@ this module only parses options, checks them and writes the file atomically.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-from taskloom.server.cli.base import CliError
+from taskloom.server.cli.base import CliError, write_atomically
 from taskloom.server.cli.logopts import add_log_arguments, load_log
 
 OVERLAY_CHOICES = ("frequency", "case", "case-pct", "duration-mean", "duration-median",
@@ -28,21 +26,6 @@ def _pct(text: str) -> float:
     if not 0 < v <= 100:
         raise argparse.ArgumentTypeError(f"{text} is outside 0–100; give a percentage such as 40")
     return v
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file in the same folder and a rename."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise CliError(f"{path}: folder {folder} does not exist; create it or choose another -o path")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_map(args: argparse.Namespace) -> int:

@@ -132,32 +132,30 @@ def cmd_quality(args: argparse.Namespace) -> int:
     return 0
 
 
+def _log_command(subparsers: argparse._SubParsersAction, name: str, func: Any, help: str,
+                 json_help: str = "print one JSON object", **kw: Any) -> argparse.ArgumentParser:
+    """A command over one LOG with --filter and --json."""
+    p: argparse.ArgumentParser = subparsers.add_parser(name, help=help, **kw)
+    add_log_arguments(p)
+    _add_filter(p)
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.set_defaults(func=func)
+    return p
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the process-mining commands."""
-    p = subparsers.add_parser("stats", help="log statistics (cases, variants, events, durations)",
-                              description="Statistics as Apromore shows them; with --filter, "
-                                          "each as filtered/total with a percentage.")
-    add_log_arguments(p)
-    _add_filter(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=cmd_stats)
-
-    p = subparsers.add_parser("dfg", help="directly-follows graph (frequencies and durations)")
-    add_log_arguments(p)
-    _add_filter(p)
+    _log_command(subparsers, "stats", cmd_stats, "log statistics (cases, variants, events, durations)",
+                 description="Statistics as Apromore shows them; with --filter, "
+                             "each as filtered/total with a percentage.")
+    p = _log_command(subparsers, "dfg", cmd_dfg, "directly-follows graph (frequencies and durations)")
     p.add_argument("--perspective", default="concept:name", metavar="COLUMN",
                    help="column whose values are the nodes (default: %(default)s)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=cmd_dfg)
-
-    p = subparsers.add_parser("variants", help="case variants with count, share, mean duration")
-    add_log_arguments(p)
-    _add_filter(p)
+    p = _log_command(subparsers, "variants", cmd_variants,
+                     "case variants with count, share, mean duration", json_help="print a JSON list")
     p.add_argument("--perspective", default="concept:name", metavar="COLUMN",
                    help="column the sequences are made of (default: %(default)s)")
     p.add_argument("--top", type=int, default=None, metavar="N", help="only the N most frequent")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
-    p.set_defaults(func=cmd_variants)
 
     p = subparsers.add_parser("convert", help="convert a log between XES, CSV and Parquet",
                               description="The output format follows OUT's suffix: "
@@ -166,12 +164,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("output", metavar="OUT", help="output file (.xes, .xes.gz, .csv, .csv.gz, .parquet)")
     p.set_defaults(func=cmd_convert)
 
-    p = subparsers.add_parser("quality", help="data-quality report")
-    add_log_arguments(p)
-    _add_filter(p)
+    p = _log_command(subparsers, "quality", cmd_quality, "data-quality report")
     p.add_argument("--recorded-at", default=None, metavar="COLUMN",
                    help="column with the time each event was recorded (enables late registration)")
     p.add_argument("--late-after", type=float, default=86400.0, metavar="SECONDS",
                    help="recorded this long after it happened counts as late (default: %(default)s)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=cmd_quality)

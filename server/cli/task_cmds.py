@@ -8,12 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from taskloom.server.cli.base import CliError
-
-if TYPE_CHECKING:
-    from taskloom.collector.store import Store
+from taskloom.server.cli.base import CliError, open_store
 
 FORMATS = ("taskloom", "actionlogger", "xes")
 
@@ -144,29 +141,12 @@ def _load_many(paths: list[Path], fmt: str) -> tuple[Any, Any]:
     return rows, ev
 
 
-def study_events(store: Store, study: int | str) -> tuple[Any, Any]:
-    """A study's stored UI events as wire-format rows (as `taskloom export` writes them;
-    device from the token) and their task-mining event frame."""
-    from taskloom.collector.exports import csv_frame
-    from taskloom.collector.tasks.events import WIRE_READ, from_wire
-
-    rows = csv_frame(store.ui_events_frame(study))
-    return rows, from_wire(rows[[c for c in WIRE_READ if c in rows.columns]])
-
-
 def _load_study(name: str, db: str | None) -> tuple[Any, Any]:
-    """``study_events`` of the study called ``name`` in the store at ``db``."""
-    from taskloom.server.cli.base import default_db_url
-    from taskloom.server.cli.collector_cmds import _open
+    """The study's stored UI events as exported rows and their task-mining event frame."""
+    from taskloom.collector.services.tasks import study_events
 
-    store = _open(argparse.Namespace(db=db or default_db_url()))
-    try:
-        rows, ev = study_events(store, store.get_study(name)["id"])
-    finally:
-        store.close()
-    if rows.empty:
-        raise CliError(f"study {name!r} has no UI events yet; enrol agents or run `taskloom demo`")
-    return rows, ev
+    with open_store(db) as store:
+        return study_events(store, name)
 
 
 def cmd_discover(args: argparse.Namespace) -> int:

@@ -89,7 +89,7 @@ def _opened(args: argparse.Namespace) -> Iterator[Store]:
 
 
 def _names(store: Store) -> dict[int, str]:
-    return {s["id"]: s["name"] for s in store.list_studies()}
+    return {s.id: s.name for s in store.list_studies()}
 
 
 def read_password(from_stdin: bool) -> str:
@@ -122,22 +122,19 @@ def _line(user: Any, names: dict[int, str]) -> str:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from taskloom.collector import console_store as users
     from taskloom.server.console.auth import hash_password
 
     password = read_password(args.password_stdin)
     with _opened(args) as store:
-        user = users.create_user(store, args.name, hash_password(password), args.role,
+        user = store.create_user(args.name, hash_password(password), args.role,
                                  _studies(args.study), actor="cli")
         sys.stdout.write(f"created user {_line(user, _names(store))}\n")
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from taskloom.collector import console_store as users
-
     with _opened(args) as store:
-        found, names = users.list_users(store), _names(store)
+        found, names = store.list_users(), _names(store)
     if args.json:
         sys.stdout.write(json.dumps([{"username": u.username, "role": u.role, "disabled": u.disabled,
                                       "studies": [names.get(s, s) for s in u.studies]}
@@ -148,35 +145,30 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    from taskloom.collector import console_store as users
-
     if args.no_studies and args.study:
         raise CliError("give either --study or --no-studies, not both")
     studies = [] if args.no_studies else (_studies(args.study) if args.study else None)
     disabled = True if args.disable else (False if args.enable else None)
     with _opened(args) as store:
-        user = users.update_user(store, users.get_user(store, args.name).id, role=args.role,
+        user = store.update_user(store.get_user(args.name).id, role=args.role,
                                  studies=studies, disabled=disabled, actor="cli")
         sys.stdout.write(f"updated user {_line(user, _names(store))}\n")
     return 0
 
 
 def cmd_password(args: argparse.Namespace) -> int:
-    from taskloom.collector import console_store as users
     from taskloom.server.console.auth import hash_password
 
     password = read_password(args.password_stdin)
     with _opened(args) as store:
-        user = users.get_user(store, args.name)
-        users.update_user(store, user.id, password_hash=hash_password(password), actor="cli")
+        user = store.get_user(args.name)
+        store.update_user(user.id, password_hash=hash_password(password), actor="cli")
     sys.stdout.write(f"new password set for {user.username}; their sessions have ended\n")
     return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from taskloom.collector import console_store as users
-
     with _opened(args) as store:
-        users.delete_user(store, users.get_user(store, args.name).id, actor="cli")
+        store.delete_user(store.get_user(args.name).id, actor="cli")
     sys.stdout.write(f"deleted user {args.name}\n")
     return 0

@@ -86,7 +86,5 @@ def install(app: FastAPI, store: Store, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)
     if settings.console_warm_studies:
-        from taskloom.collector.console_logs import recent_studies
-
-        for study_id in recent_studies(store, settings.console_warm_studies):
+        for study_id in store.recent_import_studies(settings.console_warm_studies):
             logs.warm(study_id)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from taskloom.collector import console_store as users
 from taskloom.collector.store import Store, now_ms
+from taskloom.collector.store import console as users
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
@@ -67,7 +67,7 @@ def verify_login(store: Store, username: str, password: str) -> users.User | Non
 
     Re-hashes the stored hash when argon2's parameters have been raised since.
     """
-    found = users.credentials(store, username)
+    found = store.credentials(username)
     if found is None or found.user.disabled:
         with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
@@ -77,7 +77,7 @@ def verify_login(store: Store, username: str, password: str) -> users.User | Non
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if _hasher.check_needs_rehash(found.password_hash):
-        users.update_user(store, found.user.id, password_hash=_hasher.hash(password),
+        store.update_user(found.user.id, password_hash=_hasher.hash(password),
                           actor=f"user:{found.user.id}")
     return found.user
 
@@ -92,7 +92,7 @@ class NewSession:
 def start_session(store: Store, user: users.User, max_age_s: int) -> NewSession:
     """A fresh session for ``user`` (stored hashed); the token goes in the cookie."""
     token = secrets.token_urlsafe(32)
-    users.create_session(store, user.id, token_hash(token), now_ms() + max_age_s * 1000)
+    store.create_session(user.id, token_hash(token), now_ms() + max_age_s * 1000)
     return NewSession(token, csrf_for(token), max_age_s)
 
 

@@ -17,7 +17,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from taskloom.collector.console_logs import data_version, system_log
 from taskloom.server.console import levels
 
 if TYPE_CHECKING:
@@ -82,14 +81,14 @@ class StudyLogs:
         self.warmers: list[Callable[[int], object]] = []
 
     def version(self, study_id: int) -> tuple[int, int]:
-        return data_version(self.store, study_id)
+        return self.store.syslog_version(study_id)
 
     def _load(self, study_id: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         version = self.version(study_id)
 
         def load() -> tuple[pd.DataFrame, pd.DataFrame | None]:
             t0 = time.perf_counter()
-            frame = system_log(self.store, study_id)
+            frame = self.store.system_log_wide(study_id)
             log.info("study %d: loaded %d system events in %.2f s", study_id, len(frame),
                      time.perf_counter() - t0)
             return levels.system_rows(frame), levels.task_rows(frame)

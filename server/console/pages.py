@@ -15,7 +15,6 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from taskloom.collector import console_store as users
 from taskloom.collector.store import NotFound, Store
 from taskloom.server.console import html
 from taskloom.server.console.auth import (
@@ -113,7 +112,7 @@ async def logout(request: Request) -> Response:
     if token:
         if not csrf_ok(token, csrf_token):
             raise HTTPException(403, "missing or wrong CSRF token; reload the page and log out again")
-        await run_in_threadpool(users.delete_session, request.app.state.store, token_hash(token))
+        await run_in_threadpool(request.app.state.store.delete_session, token_hash(token))
     resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict",
                        secure=_secure(request))
@@ -149,7 +148,7 @@ def _render(request: Request, name: str, title: str, least: str,
         try:
             if not who.may_see_study(study_id):
                 raise NotFound(str(study_id))
-            study_name = request.app.state.store.get_study(study_id)["name"]
+            study_name = request.app.state.store.get_study(study_id).name
         except NotFound:
             return HTMLResponse(html.message("No such study", f"There is no study {study_id} "
                                              "that you may open."), status_code=404)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from taskloom.collector import console_store as users
-from taskloom.collector.store import Admin, AuthError, Store
+from taskloom.collector.store import Admin, AuthError, Store, Study
+from taskloom.collector.store import console as users
 from taskloom.server.console.auth import SESSION_COOKIE, csrf_ok, token_hash
 
 VIEWER, ANALYST, ADMIN = users.ROLES
@@ -80,7 +80,7 @@ def session_user(request: Request, store: Store) -> ConsoleUser | None:
     if not token:
         return None
     idle_ms = int(request.app.state.console.session_idle_s * 1000)
-    user = users.session_user(store, token_hash(token), idle_ms)
+    user = store.session_user(token_hash(token), idle_ms)
     if user is None:
         raise _unauthorized("your console session has ended; log in again at /login")
     return ConsoleUser(token_id=0, role=user.role, user_id=user.id, username=user.username,
@@ -142,7 +142,7 @@ Analyst = Annotated[Admin, Depends(require(ANALYST))]
 AdminOnly = Annotated[Admin, Depends(require(ADMIN))]
 
 
-def study_or_404(store: Store, caller: Admin, study_id: int) -> dict[str, Any]:
+def study_or_404(store: Store, caller: Admin, study_id: int) -> Study:
     """The study when the caller may see it; 404 otherwise (no existence leak)."""
     if not caller.may_see_study(study_id):
         raise HTTPException(404, f"no study {study_id}; list them at GET /api/v1/studies")

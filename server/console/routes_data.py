@@ -100,18 +100,19 @@ async def upload(request: Request, study_id: StudyId, caller: Analyst,
 
 
 def _read(upload: uploads.Upload, options: dict[str, Any], head_only: bool) -> Any:
-    """Read the file (or its head) with the mapping; 422 with the importer's message."""
-    from taskloom.collector import sysimport
+    """Read the file (or its head) with the mapping through the importer; its UserError
+    (a bad mapping names the column and the fix) is a 422 with that message."""
+    from taskloom.collector.services.imports import read_system_log
+    from taskloom.errors import UserError
 
     with tempfile.TemporaryDirectory(prefix="taskloom-preview-") as tmp:
         path = uploads.preview_file(upload, Path(tmp)) if head_only else upload.path
         try:
-            return sysimport.read_system_log(path, options)
-        except Exception as exc:
-            if getattr(exc, "user_facing", False) or type(exc).__name__ == "LogInputError" \
-                    or isinstance(exc, ValueError | KeyError):
-                raise HTTPException(422, f"{upload.name}: {exc}") from None
-            raise
+            return read_system_log(path, options)
+        except UserError as exc:
+            text = str(exc)
+            raise HTTPException(422, text if text.startswith(upload.name) else
+                                f"{upload.name}: {text}") from None
 
 
 @router.post("/studies/{study_id}/uploads/{upload_id}/preview",
@@ -133,7 +134,7 @@ async def preview(request: Request, study_id: StudyId, upload_id: UploadId,
 
 def _import_job(request: Request, study_id: int, caller: Any, body: ImportJobIn,
                 staged: uploads.Upload) -> Job:
-    from taskloom.collector.api import import_frame
+    from taskloom.collector.services.imports import import_frame
 
     store = request.app.state.store
     options = body.mapping.options()
@@ -151,10 +152,11 @@ def _import_job(request: Request, study_id: int, caller: Any, body: ImportJobIn,
         def stored(done: int, total: int) -> None:
             progress(0.4 + 0.6 * done / max(total, 1), f"storing events: {done:,} of {total:,}")
 
-        result = import_frame(store, study_id, staged.name, options, frame, body.hash_case_ids,
-                              body.case_prefix, caller.actor, progress=stored)
-        return {"import_id": result["id"], "events": result["row_count"],
-                "message": f"imported {result['row_count']:,} events from {staged.name}"}
+        result = import_frame(store, study_id, staged.name, options, frame,
+                              hash_case_ids=body.hash_case_ids, case_prefix=body.case_prefix,
+                              actor=caller.actor, progress=stored)
+        return {"import_id": result.id, "events": result.row_count,
+                "message": f"imported {result.row_count:,} events from {staged.name}"}
 
     def done(job: Job) -> None:
         _uploads(request).remove(staged.id)
@@ -202,7 +204,7 @@ def export_system_log(request: Request, study_id: StudyId, caller: Analyst,
     spec = parse_filter(filter)
     log = logs_of(request).filtered(study_id, spec)
     tmp = tempfile.mkdtemp(prefix="taskloom-export-")
-    path = Path(tmp) / f"{study['name']}-system-log.{format}".replace("/", "_")
+    path = Path(tmp) / f"{study.name}-system-log.{format}".replace("/", "_")
     write_log(log, path)
     store.audit(caller.actor, "system_log.export", "study", study_id, format=format,
                 rows=len(log), filtered=bool(spec))

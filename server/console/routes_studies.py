@@ -3,13 +3,13 @@ the fleet view (devices with today's events and a silence flag)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 
-from taskloom.collector import console_store
 from taskloom.collector.store import now_ms
 from taskloom.server.console.apiutil import json_response
 from taskloom.server.console.principal import AdminOnly, StudyId, study_or_404
@@ -24,7 +24,7 @@ def revoke_enrollment_token(request: Request, study_id: StudyId, token_id: Token
                             caller: AdminOnly) -> Response:
     store = request.app.state.store
     study_or_404(store, caller, study_id)
-    console_store.revoke_enrollment_token(store, study_id, token_id, caller.actor)
+    store.revoke_enrollment_token(study_id, token_id, caller.actor)
     return Response(status_code=204)
 
 
@@ -34,12 +34,12 @@ def fleet(request: Request, caller: AdminOnly,
     """Every device the caller may see (the collector's device list) plus events since
     midnight UTC and ``silent``: not heard from for ``silent_after_s`` seconds."""
     store = request.app.state.store
-    devices = [d for d in store.list_devices() if caller.may_see_study(d["study_id"])]
+    devices = [d for d in store.list_devices() if caller.may_see_study(d.study_id)]
     now = now_ms()
     midnight = now - now % 86_400_000
-    today = console_store.events_since(store, {d["study_id"] for d in devices}, midnight)
-    for d in devices:
-        d["events_today"] = today.get(d["id"], 0)
-        d["silent"] = (not d["revoked"]) and (d["last_seen"] is None
-                                              or now - d["last_seen"] > silent_after_s * 1000)
-    return json_response({"devices": devices, "now": now, "silent_after_s": silent_after_s})
+    today = store.events_since({d.study_id for d in devices}, midnight)
+    rows = [{**asdict(d), "events_today": today.get(d.id, 0),
+             "silent": (not d.revoked) and (d.last_seen is None
+                                            or now - d.last_seen > silent_after_s * 1000)}
+            for d in devices]
+    return json_response({"devices": rows, "now": now, "silent_after_s": silent_after_s})

@@ -1,140 +1,20 @@
-"""Real parts for the agent's end-to-end tests and benchmark: a real collector
-(`taskloom serve` on loopback with its SQLite file), an X server with a window manager
-and a Tk window, and `taskloom-agent` processes in their own HOME."""
+"""Real parts for the agent's end-to-end tests and benchmark: `taskloom-agent` processes in
+their own HOME and a Tk window to type into. The collector, ports and the X server come
+from tests/support."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-TASKLOOM = str(BIN / "taskloom")
-TASKLOOM_AGENT = str(BIN / "taskloom-agent")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(cond: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
-def home_env(home: Path) -> dict[str, str]:
-    """Environment variables that make `home` a separate agent (platformdirs follows them)."""
-    return {
-        "HOME": str(home),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-    }
-
-
-class RealCollector:
-    """`taskloom serve` on a loopback port over a SQLite file in ``workdir``."""
-
-    def __init__(self, workdir: Path, study: str = "agent-study",
-                 settings: dict[str, Any] | None = None) -> None:
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.workdir = workdir
-        self.db_path = workdir / "collector.sqlite3"
-        self.db_url = f"sqlite:///{self.db_path}"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.study = study
-        self.settings = settings
-        self.log_path = workdir / "collector.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.env = {**os.environ, "TASKLOOM_DB": self.db_url, **home_env(workdir / "home")}
-
-    def admin(self, *args: str) -> str:
-        """Run a `taskloom` admin command against this collector's database."""
-        out = subprocess.run([TASKLOOM, *args], env=self.env, cwd=ROOT, capture_output=True,
-                             text=True, timeout=120)
-        if out.returncode != 0:
-            raise AssertionError(f"taskloom {' '.join(args)} failed ({out.returncode}): {out.stderr}")
-        return out.stdout
-
-    def setup_study(self) -> None:
-        args = ["study", "create", self.study]
-        if self.settings is not None:
-            args += ["--settings", json.dumps(self.settings)]
-        self.admin(*args)
-
-    def enrollment_token(self) -> str:
-        return self.admin("device", "token", "--study", self.study).strip().splitlines()[-1].strip()
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [TASKLOOM, "serve", "--db", self.db_url, "--host", "127.0.0.1", "--port", str(self.port)],
-                env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        wait_for(self.up, 60, "the collector to listen")
-
-    def up(self) -> bool:
-        if self.proc is not None and self.proc.poll() is not None:
-            raise AssertionError(f"taskloom serve exited: {self.log_path.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(self.url + "/api/v1/agent/policy", timeout=2):
-                return True
-        except urllib.error.HTTPError:
-            return True  # it answers (401 without a token): it is up
-        except OSError:
-            return False
-
-    def kill(self) -> None:
-        """SIGKILL: the collector dies mid-whatever it was doing."""
-        if self.proc is not None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-            self.proc = None
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-            self.proc = None
-
-    def delivered(self) -> Counter[str]:
-        """How many stored rows each event id has in the collector's database."""
-        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30) as conn:
-            rows = conn.execute("SELECT event_id, COUNT(*) FROM ui_events GROUP BY event_id").fetchall()
-        return Counter({str(eid): int(n) for eid, n in rows})
-
-    def rows(self) -> list[dict[str, Any]]:
-        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30) as conn:
-            conn.row_factory = sqlite3.Row
-            return [dict(r) for r in conn.execute("SELECT * FROM ui_events ORDER BY seq")]
-
-    def devices(self) -> list[dict[str, Any]]:
-        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30) as conn:
-            conn.row_factory = sqlite3.Row
-            return [dict(r) for r in conn.execute("SELECT * FROM devices ORDER BY created_at")]
+from tests.support.collector import ROOT, TASKLOOM_AGENT, LiveCollector, home_env
+from tests.support.ports import wait_for
 
 
 class AgentProcess:
@@ -162,7 +42,7 @@ class AgentProcess:
     def status(self) -> dict[str, Any]:
         return dict(json.loads(self.cli("status", "--json").stdout))
 
-    def enroll(self, collector: RealCollector, consent: bool = True) -> None:
+    def enroll(self, collector: LiveCollector, consent: bool = True) -> None:
         self.cli("enroll", "--collector", collector.url, "--token", collector.enrollment_token())
         if consent:
             self.cli("consent", "--accept")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.agent.factories import make_policy
-from tests.agent.harness import home_env
+from tests.support.collector import home_env
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,9 +13,11 @@ import pytest
 
 from taskloom.agent.keys import classify
 from taskloom.agent.protocol import keyed_token
-from tests.agent.conftest import XServer
 from tests.agent.factories import FAKE_NHS, SECRET, iter_files
-from tests.agent.harness import AgentProcess, RealCollector, open_tk_window, wait_for
+from tests.agent.harness import AgentProcess, open_tk_window
+from tests.support.collector import LiveCollector
+from tests.support.ports import wait_for
+from tests.support.xserver import XServer
 
 NO_TK = importlib.util.find_spec("tkinter") is None
 TK_REASON = "tkinter is missing: install the Debian package python3-tk (the test window is a Tk window)"
@@ -28,7 +30,7 @@ def _secret_needles() -> list[bytes]:
 
 
 def test_real_capture_is_redacted_and_never_holds_typed_text(
-        xserver: XServer, collector: RealCollector, tmp_path: Path) -> None:
+        xserver: XServer, collector: LiveCollector, tmp_path: Path) -> None:
     agent = AgentProcess(tmp_path / "agent-home", display=xserver.display)
     agent.enroll(collector)
     title = f"Patient {FAKE_NHS} - Chart"

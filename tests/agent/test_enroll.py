@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.agent.harness import AgentProcess, RealCollector, free_port
+from tests.agent.harness import AgentProcess
+from tests.support.collector import LiveCollector
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +19,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_enroll_writes_private_files_and_caches_the_policy(collector: RealCollector,
+def test_enroll_writes_private_files_and_caches_the_policy(collector: LiveCollector,
                                                             agent_proc: AgentProcess) -> None:
     out = agent_proc.cli("enroll", "--collector", collector.url, "--token", collector.enrollment_token())
     assert "consent is needed" in out.stdout
@@ -34,7 +36,7 @@ def test_enroll_writes_private_files_and_caches_the_policy(collector: RealCollec
     assert _mode(agent_proc.spool_path()) == 0o600
 
 
-def test_enroll_with_a_used_token_is_a_one_line_error(collector: RealCollector, tmp_path: Path) -> None:
+def test_enroll_with_a_used_token_is_a_one_line_error(collector: LiveCollector, tmp_path: Path) -> None:
     token = collector.enrollment_token()
     AgentProcess(tmp_path / "first").cli("enroll", "--collector", collector.url, "--token", token)
     second = AgentProcess(tmp_path / "second").cli("enroll", "--collector", collector.url,

@@ -23,19 +23,21 @@ from taskloom.agent.transport import (
     Response,
     TransportError,
 )
-from tests.agent.harness import AgentProcess, RealCollector, wait_for
+from tests.agent.harness import AgentProcess
+from tests.support.collector import LiveCollector
+from tests.support.ports import wait_for
 
 pytestmark = pytest.mark.slow
 
 
-def _assert_exactly_once(collector: RealCollector, captured: list[str] | set[str]) -> None:
+def _assert_exactly_once(collector: LiveCollector, captured: list[str] | set[str]) -> None:
     delivered = collector.delivered()
     missing = set(captured) - set(delivered)
     assert not missing, f"{len(missing)} captured event(s) never reached the collector"
     assert all(delivered[e] == 1 for e in captured)
 
 
-def test_collector_down_at_start(collector: RealCollector, agent_proc: AgentProcess) -> None:
+def test_collector_down_at_start(collector: LiveCollector, agent_proc: AgentProcess) -> None:
     agent_proc.enroll(collector)
     collector.stop()
     captured = agent_proc.feed(300)
@@ -49,7 +51,7 @@ def test_collector_down_at_start(collector: RealCollector, agent_proc: AgentProc
     _assert_exactly_once(collector, captured)
 
 
-def test_collector_killed_mid_send(collector: RealCollector, agent_proc: AgentProcess) -> None:
+def test_collector_killed_mid_send(collector: LiveCollector, agent_proc: AgentProcess) -> None:
     agent_proc.enroll(collector)
     captured = agent_proc.feed(10_000)
     agent_proc.start("--capture", "none")
@@ -64,7 +66,7 @@ def test_collector_killed_mid_send(collector: RealCollector, agent_proc: AgentPr
     _assert_exactly_once(collector, captured)
 
 
-def test_agent_killed_mid_batch(collector: RealCollector, agent_proc: AgentProcess) -> None:
+def test_agent_killed_mid_batch(collector: LiveCollector, agent_proc: AgentProcess) -> None:
     agent_proc.enroll(collector)
     captured = agent_proc.feed(10_000)
     agent_proc.start("--capture", "none")
@@ -78,7 +80,7 @@ def test_agent_killed_mid_batch(collector: RealCollector, agent_proc: AgentProce
     _assert_exactly_once(collector, captured)
 
 
-def test_spool_full(collector: RealCollector, tmp_path: Path) -> None:
+def test_spool_full(collector: LiveCollector, tmp_path: Path) -> None:
     agent = AgentProcess(tmp_path / "small", extra_env={"TASKLOOM_AGENT_SPOOL_MAX_BYTES": "100000"})
     agent.enroll(collector)
     collector.stop()
@@ -102,7 +104,7 @@ def test_spool_full(collector: RealCollector, tmp_path: Path) -> None:
     assert collector.devices()[0]["hb_dropped"] == status["dropped_total"]
 
 
-def test_token_revoked(collector: RealCollector, agent_proc: AgentProcess) -> None:
+def test_token_revoked(collector: LiveCollector, agent_proc: AgentProcess) -> None:
     agent_proc.enroll(collector)
     first = agent_proc.feed(100)
     agent_proc.start("--capture", "none")
@@ -124,7 +126,7 @@ def test_token_revoked(collector: RealCollector, agent_proc: AgentProcess) -> No
     _assert_exactly_once(collector, first + second)
 
 
-def test_duplicate_delivery(collector: RealCollector, agent_proc: AgentProcess,
+def test_duplicate_delivery(collector: LiveCollector, agent_proc: AgentProcess,
                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The collector stores a batch but the reply is lost; the agent sends it again."""
     agent_proc.enroll(collector)

@@ -16,9 +16,10 @@ from taskloom.agent.config import AgentConfig
 from taskloom.agent.protocol import keyed_token
 from taskloom.agent.runner import Agent
 from taskloom.agent.transport import FunctionTransport
-from tests.agent.conftest import XServer
 from tests.agent.factories import FAKE_NHS, SECRET, STUDY_KEY, MemoryCollector, iter_files
-from tests.agent.harness import open_tk_window, wait_for
+from tests.agent.harness import open_tk_window
+from tests.support.ports import wait_for
+from tests.support.xserver import XServer
 
 NO_TK = importlib.util.find_spec("tkinter") is None
 TK_REASON = "tkinter is missing: install the Debian package python3-tk (the test window is a Tk window)"

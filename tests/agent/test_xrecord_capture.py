@@ -4,9 +4,6 @@ and the pynput fallback on a server without RECORD."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -15,11 +12,12 @@ import pytest
 
 from taskloom.agent.capture import select_backend
 from taskloom.agent.capture.inputs import PynputInput, stroke_of
-from taskloom.agent.capture.xrecord import THREAD_NAME, KeyDecoder, RecordUnavailable, XRecordInput
+from taskloom.agent.capture.xkeys import KeyDecoder, RecordUnavailable
+from taskloom.agent.capture.xrecord import THREAD_NAME, XRecordInput
 from taskloom.agent.keys import KeyStroke, classify
-from tests.agent.conftest import XServer
 from tests.agent.factories import RecordingSink
-from tests.agent.harness import wait_for
+from tests.support.ports import wait_for
+from tests.support.xserver import XServer, missing_tools, start_xvfb, stop
 
 pytestmark = pytest.mark.xvfb
 
@@ -151,22 +149,17 @@ def test_keyboard_mapping_change_is_followed(xserver: XServer) -> None:
 @pytest.fixture
 def xvfb_without_record() -> Iterator[str]:
     """A bare Xvfb started with the RECORD extension disabled; yields its DISPLAY."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (Debian package xvfb)")
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-extension", "RECORD",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as fh:
-        number = fh.readline().strip()
+    reason = missing_tools("Xvfb")
+    if reason:
+        pytest.skip(reason)
     try:
-        if not number:
-            pytest.fail("Xvfb did not report a display number")
-        yield f":{number}"
+        display, xvfb = start_xvfb("-extension", "RECORD")
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield display
     finally:
-        xvfb.terminate()
-        xvfb.wait(10)
+        stop([xvfb])
 
 
 def test_linux_backend_uses_xrecord(xserver: XServer, monkeypatch: pytest.MonkeyPatch) -> None:

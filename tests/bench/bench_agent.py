@@ -28,12 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.agent.harness import (  # noqa: E402
-    AgentProcess,
-    RealCollector,
-    open_tk_window,
-    wait_for,
-)
+from tests.agent.harness import AgentProcess, open_tk_window  # noqa: E402
+from tests.support.collector import LiveCollector  # noqa: E402
+from tests.support.ports import wait_for  # noqa: E402
+from tests.support.xserver import XServer  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 GOALS = {2: 1.0, 50: 3.0}
@@ -101,20 +99,6 @@ class Sample:
     legacy_shipped: int
 
 
-def start_x(tmp: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1024x768x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as fh:
-        display = ":" + fh.readline().strip()
-    wm = subprocess.Popen(["openbox", "--sm-disable"], env={**os.environ, "DISPLAY": display},
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    return display, [wm, xvfb]
-
-
 def drive_input(rate: int, seconds: float, env: dict[str, str]) -> int:
     """xdotool key presses (4 in 5) and left clicks (1 in 5) at ``rate`` events/s.
 
@@ -142,7 +126,7 @@ def drive_input(rate: int, seconds: float, env: dict[str, str]) -> int:
     return sent
 
 
-def shipped_by(collector: RealCollector, device_id: str) -> int:
+def shipped_by(collector: LiveCollector, device_id: str) -> int:
     """UI events the collector has stored from one device."""
     with sqlite3.connect(f"file:{collector.db_path}?mode=ro", uri=True, timeout=30) as conn:
         return int(conn.execute("SELECT COUNT(*) FROM ui_events WHERE device_id = ?",
@@ -156,7 +140,7 @@ def start_pynput_agent(agent: AgentProcess) -> None:
 
 
 def measure(rate: int, seconds: float, agent: AgentProcess, legacy: AgentProcess,
-            collector: RealCollector, env: dict[str, str], wid: str) -> Sample:
+            collector: LiveCollector, env: dict[str, str], wid: str) -> Sample:
     peer = subprocess.Popen([sys.executable, "-c", BARE_HOOKS], env=env)
     hook = subprocess.Popen([sys.executable, "-c", BARE_XRECORD], env=env, cwd=ROOT)
     ids = {a: str(a.status()["device_id"]) for a in (agent, legacy)}
@@ -196,9 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     samples: list[Sample] = []
     with tempfile.TemporaryDirectory(prefix="bench-agent-") as tmpname:
         tmp = Path(tmpname)
-        display, xprocs = start_x(tmp)
-        env = {**os.environ, "DISPLAY": display}
-        collector = RealCollector(tmp / "collector")
+        xserver = XServer.start(tmp)
+        display, env = xserver.display, xserver.env
+        collector = LiveCollector(None, tmp / "collector")
         window = None
         try:
             collector.setup_study()
@@ -216,9 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             if window is not None:
                 window.terminate()
             collector.stop()
-            for proc in xprocs:
-                proc.terminate()
-                proc.wait(10)
+            xserver.stop()
     print(f"agent overhead: taskloom-agent run vs bare pynput hooks (peer), {seconds:.0f} s of xdotool input per rate")
     print(f"{'rate ev/s':>9} {'actual':>6} {'input':>6} {'agent CPU%':>10} {'peer CPU%':>9} {'hook CPU%':>9} "
           f"{'pynput-agent CPU%':>17} {'agent RSS MB':>12} {'peak MB':>8} {'peer RSS MB':>11} "

@@ -13,10 +13,9 @@ the goal is ≤ 2, with ≥ 20,000 events/s into SQLite).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,23 +26,17 @@ from typing import Any
 
 import httpx
 import orjson
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from taskloom.agent.protocol import format_ts, parse_event  # noqa: E402
 from taskloom.collector.store import Store, now_ms  # noqa: E402
+from taskloom.collector.validate import ROW_COLUMNS  # noqa: E402
+from tests.support.collector import LiveCollector  # noqa: E402
+from tests.support.pg import PG_URL, fresh_database  # noqa: E402
 
-TASKLOOM = str(Path(sys.executable).parent / "taskloom")
-PG_SERVER = os.environ.get("TASKLOOM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BATCH = 500
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_batches(n_batches: int, start_seq: int = 0) -> list[list[dict[str, Any]]]:
@@ -72,27 +65,6 @@ def make_batches(n_batches: int, start_seq: int = 0) -> list[list[dict[str, Any]
     return out
 
 
-def pg_database() -> tuple[str, sa.Engine] | None:
-    try:
-        admin = sa.create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-        name = f"taskloom_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        print(f"postgresql: skipped ({str(exc).splitlines()[0]})")
-        return None
-    return sa.engine.make_url(PG_SERVER).set(database=name).render_as_string(False), admin
-
-
-def drop_pg(url: str, admin: sa.Engine) -> None:
-    name = sa.engine.make_url(url).database
-    with admin.connect() as conn:
-        conn.exec_driver_sql(
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.dispose()
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc), seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -105,25 +77,16 @@ def run_api(db: str, workdir: Path, clients: int, batches: int) -> dict[str, flo
     store.create_study("bench")
     tokens = []
     for i in range(clients):
-        tok = store.create_enrollment_token("bench")["token"]
-        tokens.append(store.enroll(tok, f"ws-{i}")["device_token"])
+        tok = store.create_enrollment_token("bench").token
+        tokens.append(store.enroll(tok, f"ws-{i}").device_token)
     store.close()
     bodies = [[orjson.dumps({"events": b}) for b in make_batches(batches)] for _ in range(clients)]
-    port = free_port()
-    env = {**os.environ, "TASKLOOM_RATE_PER_S": "1000000", "TASKLOOM_RATE_BURST": "1000000",
-           "TASKLOOM_LOG_LEVEL": "warning"}
-    log = (workdir / f"serve-{port}.log").open("wb")
-    proc = subprocess.Popen([TASKLOOM, "serve", "--db", db, "--port", str(port)], stdout=log,
-                            stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
+    server = LiveCollector(db, workdir, env={"TASKLOOM_RATE_PER_S": "1000000",
+                                             "TASKLOOM_RATE_BURST": "1000000",
+                                             "TASKLOOM_LOG_LEVEL": "warning"}).start()
+    assert server.proc is not None
+    proc, url = server.proc, server.url
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(url + "/api/v1/agent/policy", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         latencies: list[float] = []
         lock = threading.Lock()
         failures: list[str] = []
@@ -157,9 +120,7 @@ def run_api(db: str, workdir: Path, clients: int, batches: int) -> dict[str, flo
         if failures:
             raise SystemExit(f"API run failed: {failures[0]}")
     finally:
-        proc.terminate()
-        proc.wait(30)
-        log.close()
+        server.stop()
     check = Store.open(db)
     stored = check.count_ui_events()
     check.close()
@@ -174,10 +135,9 @@ def run_direct(db: str, clients: int, batches: int) -> dict[str, float]:
     """The same rows through the bare driver: executemany, one transaction per batch."""
     store = Store.open(db)  # same schema, same pragmas (WAL, synchronous=FULL) for SQLite
     store.create_study("bench")
-    tok = store.create_enrollment_token("bench")["token"]
-    device = store.authenticate_device(store.enroll(tok, "direct")["device_token"])
-    cols = ("event_id", "device_id", "study_id", "seq", "user", "ts", "kind", "app", "title",
-            "url", "element", "key_class", "button", "x", "y", "attrs", "received_at")
+    tok = store.create_enrollment_token("bench").token
+    device = store.authenticate_device(store.enroll(tok, "direct").device_token)
+    cols = ROW_COLUMNS
     now = now_ms()
     prepared = []
     for batch in make_batches(clients * batches):
@@ -230,22 +190,18 @@ def main() -> int:
     clients = args.clients or (2 if args.quick else 4)
     batches = args.batches or (3 if args.quick else 40)
     print(f"ingest bench: {clients} clients × {batches} batches × {BATCH} events, one uvicorn worker")
-    with tempfile.TemporaryDirectory(prefix="taskloom-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="taskloom-bench-") as tmp, contextlib.ExitStack() as pg:
         workdir = Path(tmp)
-        backends: list[tuple[str, str, str, Any]] = [
-            ("sqlite", f"sqlite:///{workdir / 'api.db'}", f"sqlite:///{workdir / 'direct.db'}", None)]
+        backends = [("sqlite", f"sqlite:///{workdir / 'api.db'}", f"sqlite:///{workdir / 'direct.db'}")]
         if not args.no_pg:
-            pg_api, pg_direct = pg_database(), pg_database()
-            if pg_api and pg_direct:
-                backends.append(("postgresql", pg_api[0], pg_direct[0], (pg_api, pg_direct)))
-        for name, api_db, direct_db, cleanup in backends:
             try:
-                api = run_api(api_db, workdir, clients, batches)
-                direct = run_direct(direct_db, clients, batches)
-            finally:
-                if cleanup:
-                    for url, admin in cleanup:
-                        drop_pg(url, admin)
+                backends.append(("postgresql", pg.enter_context(fresh_database(PG_URL, "taskloom_bench")),
+                                 pg.enter_context(fresh_database(PG_URL, "taskloom_bench"))))
+            except Exception as exc:
+                print(f"postgresql: skipped ({str(exc).splitlines()[0]})")
+        for name, api_db, direct_db in backends:
+            api = run_api(api_db, workdir, clients, batches)
+            direct = run_direct(direct_db, clients, batches)
             print(f"{name:<10} taskloom API : {api['events_s']:>10,.0f} events/s   "
                   f"batch p50 {api['p50_ms']:.1f} ms  p99 {api['p99_ms']:.1f} ms  "
                   f"(server CPU: {api['cpu_events_s']:,.0f} events per CPU-second)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,26 +11,23 @@ import sqlalchemy as sa
 
 from taskloom.collector import schema
 from taskloom.collector.store import Store
-from tests.collector.factories import LiveCollector, run_cli
+from tests.support.collector import LiveCollector, run_cli
+from tests.support.pg import fresh_database
+
+
+def _fresh_pg(stack: contextlib.ExitStack, server_url: str, prefix: str) -> str:
+    """A fresh database on the loopback server, dropped when ``stack`` closes (or skip)."""
+    try:
+        return stack.enter_context(fresh_database(server_url, prefix))
+    except sa.exc.OperationalError as exc:
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 refused to create a test database: {exc}")
 
 
 @pytest.fixture(scope="session")
 def pg_database(pg_server_url: str) -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped at the end."""
-    name = f"taskloom_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(pg_server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as exc:
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 refused to create a test database: {exc}")
-    url = sa.engine.make_url(pg_server_url).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.exec_driver_sql(
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.dispose()
+    with contextlib.ExitStack() as stack:
+        yield _fresh_pg(stack, pg_server_url, "taskloom_test")
 
 
 def _empty_all(store: Store) -> None:
@@ -60,22 +57,29 @@ def store(db_url: str) -> Iterator[Store]:
     s.close()
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCollector]:
-    """`taskloom serve` over a SQLite file, with study 'ward-a' and a low rate limit.
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCollector]:
+    """`taskloom serve` with study 'ward-a' and a low rate limit, on each backend: a SQLite
+    file, or a PostgreSQL database of its own on the loopback server.
 
-    One server per test module (starting one costs seconds); tests enrol their own
-    devices and look only at those devices' events.
+    One server per test module and backend (starting one costs seconds); tests enrol their
+    own devices and look only at those devices' events.
     """
     tmp_path = tmp_path_factory.mktemp("live")
-    db = f"sqlite:///{tmp_path / 'live.db'}"
-    run_cli(db, "study", "create", "ward-a")
-    server = LiveCollector(db, tmp_path, env={"TASKLOOM_RATE_PER_S": "5", "TASKLOOM_RATE_BURST": "10",
-                                              "TASKLOOM_MAX_BODY_BYTES": str(1024 * 1024),
-                                              "TASKLOOM_BODY_TIMEOUT_S": "2"})
-    server.start()
-    yield server
-    server.stop()
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            db = f"sqlite:///{tmp_path / 'live.db'}"
+        else:
+            db = _fresh_pg(stack, request.getfixturevalue("pg_server_url"), "taskloom_live")
+        run_cli(db, "study", "create", "ward-a")
+        server = LiveCollector(db, tmp_path, env={"TASKLOOM_RATE_PER_S": "5", "TASKLOOM_RATE_BURST": "10",
+                                                  "TASKLOOM_MAX_BODY_BYTES": str(1024 * 1024),
+                                                  "TASKLOOM_BODY_TIMEOUT_S": "2"})
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="module")

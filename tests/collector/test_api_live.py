@@ -89,7 +89,7 @@ def test_event_naming_another_device_is_quarantined(live: LiveCollector) -> None
         rows = store.ui_events_frame("ward-a")
     finally:
         store.close()
-    assert [q["event_id"] for q in quarantined] == [forged["event_id"]]
+    assert [q.event_id for q in quarantined] == [forged["event_id"]]
     assert list(rows.loc[rows["event_id"] == forged["event_id"], "device_id"]) == []
     assert other["device_id"] not in set(rows["device_id"])  # nothing stored under the other device
 
@@ -119,7 +119,7 @@ def test_malformed_events_quarantined_and_valid_ones_stored(live: LiveCollector)
         quarantined = store.list_quarantine(device_id=dev["device_id"])
     finally:
         store.close()
-    assert sorted(q["reason"] for q in quarantined) == sorted(reasons)
+    assert sorted(q.reason for q in quarantined) == sorted(reasons)
 
 
 def test_oversized_body_is_refused_with_413(live: LiveCollector) -> None:
@@ -280,7 +280,7 @@ def test_body_that_is_not_json_is_400_and_quarantined(live: LiveCollector) -> No
         [q] = store.list_quarantine(device_id=dev["device_id"])
     finally:
         store.close()
-    assert q["payload"] == '{"events": [ {"event_id": tr' and "not JSON" in q["reason"]
+    assert q.payload == '{"events": [ {"event_id": tr' and "not JSON" in q.reason
 
 
 def test_system_log_upload_preview_import_and_bad_mapping(

@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from taskloom.collector.ingest import validate_batch
 from taskloom.collector.store import Device, IngestResult, Store, now_ms
+from taskloom.collector.validate import validate_batch
 from tests.collector.factories import wire_batch
 from tests.collector.test_store import _device
 

@@ -27,14 +27,14 @@ def fuzz_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     db = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
     store = Store.open(f"sqlite:///{db}")
     study = store.create_study("fuzz-study")
-    enrolled = store.enroll(store.create_enrollment_token(study["id"], uses=5)["token"], "fuzz-host")
-    device = store.authenticate_device(enrolled["device_token"])
-    from taskloom.collector.ingest import validate_batch
+    enrolled = store.enroll(store.create_enrollment_token(study.id, uses=5).token, "fuzz-host")
+    device = store.authenticate_device(enrolled.device_token)
     from taskloom.collector.store import now_ms
+    from taskloom.collector.validate import validate_batch
 
     store.ingest(device, validate_batch(wire_batch(20), device.id, device.study_id, now_ms()))
     app = create_app(store, Settings(rate_per_s=1e6, rate_burst=1e6))
-    yield {"app": app, "admin": store.create_admin_token(), "device": enrolled["device_token"]}
+    yield {"app": app, "admin": store.create_admin_token(), "device": enrolled.device_token}
     store.close()
 
 

@@ -9,7 +9,6 @@ from alembic.migration import MigrationContext
 
 from taskloom.agent.protocol import keyed_token, parse_event
 from taskloom.collector import schema
-from taskloom.collector.ingest import validate_batch
 from taskloom.collector.store import (
     AuthError,
     Conflict,
@@ -17,17 +16,17 @@ from taskloom.collector.store import (
     NotFound,
     Store,
     now_ms,
-    parse_duration,
 )
+from taskloom.collector.validate import validate_batch
 from tests.collector.factories import wire_batch, wire_event
 
 
 def _device(store: Store, study: str = "s1", uses: int = 1) -> Device:
-    if study not in {s["name"] for s in store.list_studies()}:
+    if study not in {s.name for s in store.list_studies()}:
         store.create_study(study)
-    token = store.create_enrollment_token(study, uses=uses)["token"]
+    token = store.create_enrollment_token(study, uses=uses).token
     enrolled = store.enroll(token, "host")
-    return store.authenticate_device(enrolled["device_token"])
+    return store.authenticate_device(enrolled.device_token)
 
 
 def _send(store: Store, device: Device, events: list[dict]) -> tuple[list[str], list[dict]]:
@@ -69,7 +68,7 @@ def test_reopening_keeps_data(db_url: str) -> None:
     try:
         assert again.count_ui_events() == 5
         assert again.authenticate_device  # still usable
-        assert [s["name"] for s in again.list_studies()] == ["s1"]
+        assert [s.name for s in again.list_studies()] == ["s1"]
     finally:
         again.close()
 
@@ -105,32 +104,32 @@ def test_rejected_events_go_to_quarantine(store: Store) -> None:
     events = [wire_event(0), wire_event(1, kind="bogus"), wire_event(2, device_id=other.id)]
     accepted, rejected = _send(store, dev, events)
     assert accepted == [events[0]["event_id"]]
-    assert [r["index"] for r in rejected] == [1, 2]
+    assert [r.index for r in rejected] == [1, 2]
     quarantined = store.list_quarantine(device_id=dev.id)
-    assert sorted(q["event_id"] for q in quarantined) == sorted(e["event_id"] for e in events[1:])
-    assert all(q["payload"].startswith("{") for q in quarantined)
+    assert sorted(q.event_id for q in quarantined) == sorted(e["event_id"] for e in events[1:])
+    assert all(q.payload.startswith("{") for q in quarantined)
 
 
 def test_seq_gaps_per_device(store: Store) -> None:
     a, b = _device(store, uses=2), _device(store, "s2")
     _send(store, a, [e for e in wire_batch(20) if e["seq"] not in (4, 5, 6, 15)])
     _send(store, b, wire_batch(5))
-    devices = {d["id"]: d for d in store.list_devices()}
-    assert devices[a.id]["seq_missing"] == 4 and devices[b.id]["seq_missing"] == 0
+    devices = {d.id: d for d in store.list_devices()}
+    assert devices[a.id].seq_missing == 4 and devices[b.id].seq_missing == 0
     assert store.seq_gaps(a.id) == [(4, 6), (15, 15)]
-    assert [d["id"] for d in store.list_devices(study_id=b.study_id)] == [b.id]
+    assert [d.id for d in store.list_devices(study_id=b.study_id)] == [b.id]
 
 
 def test_enrolment_token_expiry_and_uses(store: Store) -> None:
     store.create_study("s1")
-    token = store.create_enrollment_token("s1", uses=2)["token"]
+    token = store.create_enrollment_token("s1", uses=2).token
     store.enroll(token, "a")
     store.enroll(token, "b")
     with pytest.raises(AuthError, match="used up"):
         store.enroll(token, "c")
     with pytest.raises(AuthError, match="unknown"):
         store.enroll("tle_nope", "c")
-    short = store.create_enrollment_token("s1", uses=1, expires_s=1)["token"]
+    short = store.create_enrollment_token("s1", uses=1, expires_s=1).token
     with store.engine.begin() as conn:  # let it expire without sleeping
         conn.execute(schema.enrollment_tokens.update().values(expires_at=now_ms() - 1))
     with pytest.raises(AuthError, match="expired"):
@@ -139,18 +138,18 @@ def test_enrolment_token_expiry_and_uses(store: Store) -> None:
 
 def test_revoked_device_cannot_authenticate(store: Store) -> None:
     store.create_study("s1")
-    enrolled = store.enroll(store.create_enrollment_token("s1")["token"], "h")
-    store.revoke_device(enrolled["device_id"])
+    enrolled = store.enroll(store.create_enrollment_token("s1").token, "h")
+    store.revoke_device(enrolled.device_id)
     with pytest.raises(AuthError, match="revoked"):
-        store.authenticate_device(enrolled["device_token"])
+        store.authenticate_device(enrolled.device_token)
     with pytest.raises(NotFound):
         store.revoke_device("no-such-device")
 
 
 def test_tokens_are_stored_hashed(store: Store) -> None:
     store.create_study("s1")
-    enrol = store.create_enrollment_token("s1")["token"]
-    device_token = store.enroll(enrol, "h")["device_token"]
+    enrol = store.create_enrollment_token("s1").token
+    device_token = store.enroll(enrol, "h").device_token
     admin = store.create_admin_token()
     with store.engine.connect() as conn:
         dump = " ".join(str(v) for table in schema.metadata.sorted_tables
@@ -167,16 +166,16 @@ def test_study_crud_and_delete_removes_its_data(store: Store) -> None:
     with pytest.raises(Conflict):
         store.create_study("s1")
     renamed = store.update_study(dev.study_id, name="s1-renamed", settings={"idle_threshold_s": 5})
-    assert renamed["name"] == "s1-renamed" and renamed["settings"] == {"idle_threshold_s": 5}
+    assert renamed.name == "s1-renamed" and renamed.settings == {"idle_threshold_s": 5}
     store.delete_study(dev.study_id)
-    assert [s["name"] for s in store.list_studies()] == ["s2"]
+    assert [s.name for s in store.list_studies()] == ["s2"]
     assert store.count_ui_events() == 2
-    assert [a["action"] for a in store.audit_entries()][:2] == ["study.delete", "study.update"]
+    assert [a.action for a in store.audit_entries()][:2] == ["study.delete", "study.update"]
 
 
 def test_policy_is_default_merged_with_settings(store: Store) -> None:
     store.create_study("s1", settings={"capture": {"typing": "off"}, "apps_deny": ["keepass"]})
-    dev = store.authenticate_device(store.enroll(store.create_enrollment_token("s1")["token"], "h")["device_token"])
+    dev = store.authenticate_device(store.enroll(store.create_enrollment_token("s1").token, "h").device_token)
     policy = store.policy(dev)
     assert policy["capture"]["typing"] == "off" and policy["capture"]["clicks"] is True
     assert policy["apps_deny"] == ["keepass"]
@@ -195,14 +194,14 @@ def test_iter_ui_events_in_chunks_in_time_order(store: Store) -> None:
 
 
 def test_system_log_import_with_hashed_case_ids(store: Store, shared_data) -> None:  # type: ignore[no-untyped-def]
-    from taskloom.collector.api import import_frame
-    from taskloom.collector.sysimport import read_system_log
+    from taskloom.collector.services.imports import import_frame, read_system_log
 
     study = store.create_study("s1")
     options = {"case": "Case ID", "activity": "Activity", "timestamp": "Complete Timestamp"}
     frame = read_system_log(shared_data / "sepsis.csv", options)
-    result = import_frame(store, study["id"], "sepsis.csv", options, frame, True, "", "test")
-    assert result["row_count"] == len(frame) and result["status"] == "done"
+    result = import_frame(store, study.id, "sepsis.csv", options, frame, hash_case_ids=True,
+                          actor="test")
+    assert result.row_count == len(frame) and result.status == "done"
     stored = store.system_events_frame("s1")
     assert len(stored) == len(frame)
     key = store.study_key("s1")
@@ -211,11 +210,3 @@ def test_system_log_import_with_hashed_case_ids(store: Store, shared_data) -> No
     assert list(stored["concept:name"]) == list(frame["concept:name"].astype(str))
     assert stored["time:timestamp"].equals(frame["time:timestamp"].dt.as_unit("ms").dt.as_unit(
         str(stored["time:timestamp"].dt.unit)))
-
-
-def test_parse_duration() -> None:
-    assert parse_duration("7d") == 7 * 86400
-    assert parse_duration("90m") == 5400
-    assert parse_duration("3600") == 3600
-    with pytest.raises(Exception, match="not understood"):
-        parse_duration("soon")

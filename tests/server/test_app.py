@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from taskloom.collector.store import Store, normalize_url
-from taskloom.server.app import create_app, limits_of
+from taskloom.server.app import create_app
 from taskloom.server.config import load_settings
 
 
@@ -21,7 +21,7 @@ def test_settings_from_environment_and_file(tmp_path: Path, monkeypatch: pytest.
     assert settings.port == 9001 and settings.rate_per_s == 7 and settings.db == "sqlite:////x.db"
     assert settings.admin_token is None  # no default secret
     assert load_settings(port=8000).port == 8000
-    assert limits_of(settings).rate_per_s == 7
+    assert settings.limits().rate_per_s == 7
 
 
 def test_postgresql_urls_use_psycopg3() -> None:
@@ -48,7 +48,7 @@ def test_configured_admin_token_is_accepted(tmp_path: Path, monkeypatch: pytest.
 
 def test_empty_admin_token_setting_means_none_and_short_is_refused(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from taskloom.server.cli.base import CliError
+    from taskloom.server.config import ConfigError
 
     store = Store.open(f"sqlite:///{tmp_path / 'app.db'}")
     try:
@@ -56,7 +56,7 @@ def test_empty_admin_token_setting_means_none_and_short_is_refused(
         create_app(store, load_settings())
         assert not store.has_admin_tokens()
         monkeypatch.setenv("TASKLOOM_ADMIN_TOKEN", "short")
-        with pytest.raises(CliError, match="too short"):
+        with pytest.raises(ConfigError, match="too short"):
             create_app(store, load_settings())
     finally:
         store.close()

@@ -47,8 +47,8 @@ def test_device_token_alone_on_last_line_and_enrols(db: str, tmp_path: Path) -> 
     finally:
         store.close()
     listed = run_cli(db, "device", "list").stdout
-    assert device["device_id"] in listed and "ws-9" in listed and "active" in listed
-    run_cli(db, "device", "revoke", device["device_id"])
+    assert device.device_id in listed and "ws-9" in listed and "active" in listed
+    run_cli(db, "device", "revoke", device.device_id)
     assert "revoked" in run_cli(db, "device", "list").stdout
     assert "no device" in _error_line(run_cli(db, "device", "revoke", "nope", check=False))
     assert "duration" in _error_line(
@@ -82,10 +82,10 @@ def test_import_sepsis_csv_with_column_options(db: str, shared_data: Path) -> No
     store = Store.open(db)
     try:
         stored = store.system_events_frame("sepsis")
-        [imp] = store.list_imports(store.get_study("sepsis")["id"])
+        [imp] = store.list_imports(store.get_study("sepsis").id)
     finally:
         store.close()
-    assert len(stored) == len(expected) and imp["hashed_case_ids"]
+    assert len(stored) == len(expected) and imp.hashed_case_ids
     assert stored["case:concept:name"].nunique() == expected["case:concept:name"].nunique()
     assert not set(stored["case:concept:name"]) & set(expected["case:concept:name"].astype(str))
 
@@ -103,11 +103,11 @@ def test_export_one_row_per_event(db: str, tmp_path: Path, suffix: str) -> None:
     run_cli(db, "study", "create", "ward-a")
     store = Store.open(db)
     try:
-        from taskloom.collector.ingest import validate_batch
         from taskloom.collector.store import now_ms
+        from taskloom.collector.validate import validate_batch
 
         dev = store.authenticate_device(store.enroll(
-            store.create_enrollment_token("ward-a")["token"], "h")["device_token"])
+            store.create_enrollment_token("ward-a").token, "h").device_token)
         events = wire_batch(30)
         store.ingest(dev, validate_batch(events, dev.id, dev.study_id, now_ms()))
     finally:

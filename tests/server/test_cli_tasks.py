@@ -135,10 +135,10 @@ def test_discover_on_a_study_in_the_store_equals_discover_on_its_file(tmp_path: 
     store = Store.open(db)
     try:
         study = store.create_study("ward")
-        token = store.create_enrollment_token("ward", uses=2)["token"]
+        token = store.create_enrollment_token("ward", uses=2).token
         for device in sorted(ui["device_id"].unique()):
             enrolled = store.enroll(token, device)
-            ingest_device(store, enrolled["device_id"], study["id"], ui[ui["device_id"] == device])
+            ingest_device(store, enrolled.device_id, study.id, ui[ui["device_id"] == device])
     finally:
         store.close()
     assert main(["tasks", "discover", "--study", "ward", "--db", db, "-o", str(tmp_path / "s.csv")]) == 0

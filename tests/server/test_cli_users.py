@@ -7,7 +7,6 @@ import json
 import subprocess
 from pathlib import Path
 
-from taskloom.collector import console_store
 from taskloom.collector.store import Store
 from taskloom.server.cli.progress import ProgressBar
 from taskloom.server.console.auth import verify_login
@@ -39,7 +38,7 @@ def test_user_commands(tmp_path: Path) -> None:
         user = verify_login(store, "ann", "a long pass phrase")
         assert user is not None and user.role == "analyst"
         assert verify_login(store, "ann", "wrong pass phrase") is None
-        stored = console_store.credentials(store, "ann")
+        stored = store.credentials("ann")
         assert stored is not None and stored.password_hash.startswith("$argon2id$")
     finally:
         store.close()

@@ -15,7 +15,8 @@ import pandas as pd
 
 from taskloom.collector.store import Store
 from tests.collector.factories import TASKLOOM
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
+from tests.support.ports import free_port
 
 SMALL = ("--clinicians", "1", "--days", "1", "--seed", "3")
 
@@ -35,13 +36,13 @@ def test_demo_loads_mines_and_is_idempotent(tmp_path: Path) -> None:
     store = Store.open(db)
     try:
         study = store.get_study("ehr-demo")
-        stored = store.ui_events_frame(study["id"])
+        stored = store.ui_events_frame(study.id)
         # Every generated event stored once, under an enrolled device, with no truth column.
         assert sorted(stored["event_id"]) == sorted(generated["event_id"])
         assert not [c for c in stored.columns if c.startswith("truth")]
-        devices = store.list_devices(study_id=study["id"])
-        assert {d["id"] for d in devices} == set(stored["device_id"])
-        assert len(store.system_events_frame(study["id"])) == len(system)
+        devices = store.list_devices(study_id=study.id)
+        assert {d.id for d in devices} == set(stored["device_id"])
+        assert len(store.system_events_frame(study.id)) == len(system)
         assert store.has_admin_tokens()
     finally:
         store.close()
@@ -61,7 +62,7 @@ def test_demo_loads_mines_and_is_idempotent(tmp_path: Path) -> None:
     assert "already loaded" in second.stdout
     store = Store.open(db)
     try:
-        assert store.count_ui_events(store.get_study("ehr-demo")["id"]) == len(generated)
+        assert store.count_ui_events(store.get_study("ehr-demo").id) == len(generated)
     finally:
         store.close()
 

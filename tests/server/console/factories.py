@@ -10,8 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from taskloom.collector import console_store as users
-from taskloom.collector.api import import_frame
+from taskloom.collector.services.imports import import_frame
 from taskloom.collector.store import Store
 from taskloom.mining.io import CsvMapping, read_log
 from taskloom.server.console.auth import hash_password
@@ -63,7 +62,7 @@ MAPPING = {"case": "case", "activity": "activity", "timestamp": "timestamp",
 
 def import_csv(store: Store, study_id: int, path: Path, mapping: dict[str, str] = MAPPING) -> None:
     frame = read_log(path, CsvMapping(**mapping))
-    import_frame(store, study_id, path.name, dict(mapping), frame, False, "", "test")
+    import_frame(store, study_id, path.name, dict(mapping), frame, actor="test")
 
 
 @dataclass(frozen=True)
@@ -81,21 +80,21 @@ def seed(db: str, workdir: Path) -> Seeded:
     try:
         a = store.create_study("ward-a", {"notice": "Ward A documentation study."}, "two-level demo")
         b = store.create_study("ward-b", {}, "one level")
-        import_csv(store, a["id"], write_csv(two_level_log(), workdir / "ward-a.csv"))
+        import_csv(store, a.id, write_csv(two_level_log(), workdir / "ward-a.csv"))
         flat = two_level_log(20, seed=9)
         flat = flat[flat["level"] == "case"][["case", "activity", "timestamp", "resource",
                                               "case:end_reason"]]
         one_level = {k: v for k, v in MAPPING.items() if k != "start_timestamp"}
-        import_csv(store, b["id"], write_csv(flat, workdir / "ward-b.csv"), one_level)
+        import_csv(store, b.id, write_csv(flat, workdir / "ward-b.csv"), one_level)
         pw = hash_password(PASSWORD)
-        users.create_user(store, "ada", pw, "admin")
-        users.create_user(store, "ann", pw, "analyst", [a["id"]])
-        users.create_user(store, "vic", pw, "viewer", [a["id"]])
-        users.create_user(store, "bob", pw, "analyst", [b["id"]])
-        users.create_user(store, "eve", pw, "viewer")  # the login-limit test locks her out
+        store.create_user("ada", pw, "admin")
+        store.create_user("ann", pw, "analyst", [a.id])
+        store.create_user("vic", pw, "viewer", [a.id])
+        store.create_user("bob", pw, "analyst", [b.id])
+        store.create_user("eve", pw, "viewer")  # the login-limit test locks her out
     finally:
         store.close()
-    return Seeded(db, a["id"], b["id"])
+    return Seeded(db, a.id, b.id)
 
 
 def browser_login(page: Any, base: str, username: str, password: str = PASSWORD) -> None:

@@ -1,7 +1,7 @@
 """Validate one batch of wire events for one device: plain functions, no I/O.
 
-The hot path of ``POST /api/v1/events``: agent.protocol.parse_event per event (plain
-Python, no pydantic), the device taken from the token, never from the payload.
+The hot path of ingest (``POST /api/v1/events``, the demo): agent.protocol.parse_event per
+event (plain Python, no pydantic), the device taken from the token, never from the payload.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from taskloom.agent.protocol import (
     parse_event,
     parse_ts,
 )
+from taskloom.errors import UserError
 
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _FIELDS = frozenset(EVENT_FIELDS)
@@ -32,12 +33,16 @@ _TEXT = (("device_id", None), ("user", MAX_TEXT["user"]), ("app", MAX_TEXT["app"
          ("element", MAX_TEXT["element"]), ("button", None))
 
 
-class BatchError(ValueError):
-    """The batch as a whole is unusable (not ``{"events": [...]}``); answered with 4xx."""
+class BatchError(UserError, ValueError):
+    """The batch as a whole is unusable (not ``{"events": [...]}``)."""
 
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.status = status
+
+class BatchTooLarge(BatchError):
+    """More events in one batch than the collector takes."""
+
+
+class BodyNotJson(BatchError):
+    """The request body does not decode as JSON."""
 
 
 @dataclass(slots=True)
@@ -79,10 +84,9 @@ def events_of(body: Any, max_events: int = MAX_BATCH_EVENTS) -> list[Any]:
     if not isinstance(events, list):
         raise BatchError('"events" must be a JSON array of event objects')
     if len(events) > max_events:
-        raise BatchError(
+        raise BatchTooLarge(
             f"the batch has {len(events)} events; the limit is {max_events} per request — "
-            "split it into smaller batches",
-            status=413,
+            "split it into smaller batches"
         )
     return events
 

@@ -6,9 +6,10 @@ import argparse
 
 import pytest
 
+from taskloom.errors import UserError
 from taskloom.mining.columns import ACTIVITY, CASE, RESOURCE
 from taskloom.mining.errors import LogInputError
-from taskloom.server.cli.base import CliError, is_user_error
+from taskloom.server.cli.base import CliError
 from taskloom.server.cli.logopts import add_log_arguments, load_log
 
 
@@ -36,10 +37,10 @@ def test_xes_needs_no_options(shared_data):
 def test_missing_file_is_a_user_error(tmp_path):
     with pytest.raises(CliError, match=r"nothing\.xes: no such file") as err:
         load_log(_parse(str(tmp_path / "nothing.xes")))
-    assert is_user_error(err.value)
+    assert isinstance(err.value, UserError)
 
 
 def test_bad_column_is_a_user_error_naming_the_option(shared_data):
     with pytest.raises(LogInputError, match="--case 'Case ID'") as err:
         load_log(_parse(str(shared_data / "sepsis.csv")))
-    assert is_user_error(err.value)
+    assert isinstance(err.value, UserError)

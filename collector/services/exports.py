@@ -1,4 +1,4 @@
-"""Export a study's UI events to CSV, XES or Parquet (one row per stored event).
+"""Export: a study's UI events to CSV, XES or Parquet (one row per stored event).
 
 CSV and Parquet keep the wire-format columns (``ts`` as ISO 8601 UTC in CSV, ``attrs``
 as JSON text). XES needs a case and an activity: the trace is the user (or the device
@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from taskloom.collector.store import StoreError
+from taskloom.collector.store import Store
+from taskloom.errors import UserError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,11 +29,15 @@ EMPTY_XES = (
 FORMATS = {".csv": "csv", ".xes": "xes", ".parquet": "parquet"}
 
 
+class ExportFormatError(UserError):
+    """An output file name whose suffix names no export format."""
+
+
 def format_of(path: str | os.PathLike[str]) -> str:
-    """The export format named by a file suffix, or StoreError listing the choices."""
+    """The export format named by a file suffix, or ExportFormatError listing the choices."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise StoreError(f"{path}: cannot tell the format from {suffix or 'no suffix'!r}; "
+        raise ExportFormatError(f"{path}: cannot tell the format from {suffix or 'no suffix'!r}; "
                          "name the file .csv, .xes or .parquet")
     return FORMATS[suffix]
 
@@ -92,3 +97,14 @@ def write_ui_events(events: pd.DataFrame, path: str | os.PathLike[str]) -> int:
         tmp.unlink(missing_ok=True)
         tmp.with_suffix(".xes").unlink(missing_ok=True)
     return len(events)
+
+
+def export_study(store: Store, study: int | str, path: str | os.PathLike[str],
+                 actor: str = "cli") -> int:
+    """Write a study's UI events to ``path`` (format by suffix) and audit it; rows written."""
+    fmt = format_of(path)  # refuse a bad name before reading anything
+    study_id = store.get_study(study).id
+    rows = write_ui_events(store.ui_events_frame(study_id), path)
+    store.audit(actor, "study.export", "study", study_id, format=fmt, file=Path(path).name,
+                rows=rows)
+    return rows

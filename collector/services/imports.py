@@ -1,0 +1,84 @@
+"""System-log import: read a CSV/XES/Parquet log with a column mapping and store it in a
+study, case ids hashed with the study key when asked (as the agent does on identifiers)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from taskloom.collector import sysimport
+from taskloom.collector.store import ImportInfo, Store
+from taskloom.errors import UserError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Column-mapping options by name (``sysimport.MAPPING_FIELDS``); None or "" = not given.
+Options = Mapping[str, str | None]
+#: ``progress(done, total)``: rows stored so far of all (for progress bars).
+Progress = Callable[[int, int], None]
+
+
+class LogFileError(UserError):
+    """A system log that cannot be read with the given mapping."""
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """The first rows of a log read with a mapping (nothing stored)."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    total_rows: int
+
+
+def read_system_log(path: str | os.PathLike[str], options: Options) -> pd.DataFrame:
+    """Read a system log; any reading problem is a user error naming the file."""
+    from taskloom.mining.io import read_log
+
+    try:
+        return read_log(path, sysimport.csv_mapping(options))
+    except UserError:
+        raise
+    except (ValueError, KeyError) as exc:
+        raise LogFileError(f"{Path(path).name}: {exc}") from None
+
+
+def preview_system_log(path: str | os.PathLike[str], options: Options, rows: int = 20) -> Preview:
+    """Read the log with the mapping and return its first ``rows`` rows as JSON-safe dicts."""
+    frame = read_system_log(path, options)
+    return Preview(columns=[str(c) for c in frame.columns],
+                   rows=sysimport.preview_rows(frame, rows), total_rows=len(frame))
+
+
+def import_frame(store: Store, study_id: int, file_name: str, options: Options,
+                 frame: pd.DataFrame, *, hash_case_ids: bool = False, case_prefix: str = "",
+                 actor: str = "cli", progress: Progress | None = None) -> ImportInfo:
+    """Map a read system log to store rows and store it as one import of the study
+    (``progress(rows stored, rows)`` while storing)."""
+    key = store.study_key(study_id) if hash_case_ids else None
+    rows = sysimport.to_rows(frame, key, case_prefix)
+    mapping: dict[str, Any] = sysimport.given_options(options)
+    if hash_case_ids:
+        mapping["case_prefix"] = case_prefix
+    return store.create_import(study_id, file_name, mapping, hash_case_ids, rows, actor=actor,
+                               progress=progress)
+
+
+def import_system_log(store: Store, study_id: int, path: str | os.PathLike[str],
+                      options: Options, *, hash_case_ids: bool = False, case_prefix: str = "",
+                      actor: str = "cli", progress: Progress | None = None) -> ImportInfo:
+    """Read and import a log file; a file that cannot be read is recorded as a failed import."""
+    name = Path(path).name
+    store.get_study(study_id)  # NotFound before any reading
+    try:
+        frame = read_system_log(path, options)
+    except UserError as exc:
+        store.record_failed_import(study_id, name, sysimport.given_options(options), str(exc),
+                                   actor)
+        raise
+    return import_frame(store, study_id, name, options, frame, hash_case_ids=hash_case_ids,
+                        case_prefix=case_prefix, actor=actor, progress=progress)

@@ -1,0 +1,45 @@
+"""Serving the app with uvicorn on the settings' host and port (``taskloom serve``, the demo).
+
+Reports the database, a hint when no admin token exists yet, and the address actually
+bound (port 0 picks a free one) through ``say``, so callers decide where lines go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from taskloom.collector.store import Store
+from taskloom.server.config import Settings
+
+
+def serve(store: Store, settings: Settings, say: Callable[[str], None], *,
+          access_log: bool = False) -> None:
+    """Run the collector over ``store`` until interrupted (the caller closes the store)."""
+    import uvicorn
+
+    from taskloom.server.app import create_app
+
+    app = create_app(store, settings)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, workers=1,
+                            log_level=settings.log_level, access_log=access_log,
+                            timeout_keep_alive=settings.keepalive_timeout_s,
+                            server_header=False, http=settings.http, loop=settings.loop)
+    server = uvicorn.Server(config)
+    say(f"taskloom collector: database {store.url}")
+    if not store.has_admin_tokens():
+        db = f" --db {settings.db}" if settings.db else ""
+        say(f"no admin token yet: create one with `taskloom admin token{db}` "
+            "and send it as 'Authorization: Bearer <token>'")
+    original_startup = server.startup
+
+    async def startup(sockets: Any = None) -> None:
+        await original_startup(sockets=sockets)
+        for srv in getattr(server, "servers", []):
+            for sock in srv.sockets:
+                host, port = sock.getsockname()[:2]
+                say(f"taskloom collector listening on http://{host}:{port} "
+                    f"(console: http://{host}:{port}/ · API docs: http://{host}:{port}/docs)")
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run()
