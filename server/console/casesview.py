@@ -35,7 +35,7 @@ def case_table(log: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame({
-        "case": [str(c) for c in o.case_names],
+        "case": pd.Series([str(c) for c in o.case_names], dtype=object),
         "events": (o.last - o.first + 1).astype(np.int64),
         "start": pd.to_datetime(o.ts[o.first], utc=True),
         "end": pd.to_datetime(o.ts[o.last], utc=True),
@@ -49,7 +49,7 @@ def cases_page(table: pd.DataFrame, query: str, sort: str, limit: int, offset: i
     """A page of the case table, searched by case id (substring, case-insensitive)."""
     rows = table
     if query:
-        rows = rows[rows["case"].str.contains(query, case=False, regex=False).to_numpy()]
+        rows = rows[rows["case"].astype(str).str.contains(query, case=False, regex=False).to_numpy()]
     key = sort.lstrip("-")
     rows = rows.sort_values([key, "case"] if key != "case" else ["case"],
                             ascending=not sort.startswith("-"), kind="stable")

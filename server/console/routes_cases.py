@@ -19,7 +19,7 @@ def cases(request: Request, study_id: StudyId, caller: Viewer, filter: FilterPar
           q: Annotated[str, Query(max_length=200)] = "",
           sort: Annotated[str, Query(max_length=16)] = "-start",
           limit: Annotated[int, Query(ge=1, le=500)] = 50,
-          offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+          offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> Response:
     if sort not in casesview.SORTS:
         raise HTTPException(422, f"sort {sort!r}: use one of {', '.join(casesview.SORTS)}")
     study_or_404(request.app.state.store, caller, study_id)
