@@ -9,14 +9,12 @@ line; for scripts) and are stored as argon2id hashes only.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import json
 import sys
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from taskloom.server.cli.base import CliError, default_db_url
+from taskloom.server.cli.base import CliError, default_db_url, open_store
 
 if TYPE_CHECKING:
     from taskloom.collector.store import Store
@@ -70,24 +68,6 @@ def register(sub: Any) -> None:
     q.set_defaults(func=cmd_delete)
 
 
-@contextlib.contextmanager
-def _opened(args: argparse.Namespace) -> Iterator[Store]:
-    """The store of ``--db``, closed afterwards; a database that cannot be opened is one line."""
-    from taskloom.collector.store import Store
-
-    try:
-        store = Store.open(args.db)
-    except Exception as exc:
-        if getattr(exc, "user_facing", False):
-            raise
-        raise CliError(f"cannot open the database {args.db or '(embedded)'}: "
-                       f"{str(exc).splitlines()[0]} — check --db / TASKLOOM_DB") from None
-    try:
-        yield store
-    finally:
-        store.close()
-
-
 def _names(store: Store) -> dict[int, str]:
     return {s.id: s.name for s in store.list_studies()}
 
@@ -125,7 +105,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     from taskloom.server.console.auth import hash_password
 
     password = read_password(args.password_stdin)
-    with _opened(args) as store:
+    with open_store(args.db) as store:
         user = store.create_user(args.name, hash_password(password), args.role,
                                  _studies(args.study), actor="cli")
         sys.stdout.write(f"created user {_line(user, _names(store))}\n")
@@ -133,7 +113,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with _opened(args) as store:
+    with open_store(args.db) as store:
         found, names = store.list_users(), _names(store)
     if args.json:
         sys.stdout.write(json.dumps([{"username": u.username, "role": u.role, "disabled": u.disabled,
@@ -149,7 +129,7 @@ def cmd_set(args: argparse.Namespace) -> int:
         raise CliError("give either --study or --no-studies, not both")
     studies = [] if args.no_studies else (_studies(args.study) if args.study else None)
     disabled = True if args.disable else (False if args.enable else None)
-    with _opened(args) as store:
+    with open_store(args.db) as store:
         user = store.update_user(store.get_user(args.name).id, role=args.role,
                                  studies=studies, disabled=disabled, actor="cli")
         sys.stdout.write(f"updated user {_line(user, _names(store))}\n")
@@ -160,7 +140,7 @@ def cmd_password(args: argparse.Namespace) -> int:
     from taskloom.server.console.auth import hash_password
 
     password = read_password(args.password_stdin)
-    with _opened(args) as store:
+    with open_store(args.db) as store:
         user = store.get_user(args.name)
         store.update_user(user.id, password_hash=hash_password(password), actor="cli")
     sys.stdout.write(f"new password set for {user.username}; their sessions have ended\n")
@@ -168,7 +148,7 @@ def cmd_password(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    with _opened(args) as store:
+    with open_store(args.db) as store:
         store.delete_user(store.get_user(args.name).id, actor="cli")
     sys.stdout.write(f"deleted user {args.name}\n")
     return 0

@@ -17,6 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.exceptions import HTTPException
+
+from taskloom.errors import UserError
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
@@ -77,8 +81,7 @@ class Jobs:
                 job.status, job.progress = "done", 1.0
                 job.message = str(job.result.get("message", "done"))
             except Exception as exc:  # shown on the page; the traceback goes to the log
-                user = getattr(exc, "user_facing", False) or type(exc).__name__ in (
-                    "LogInputError", "WireError", "HTTPException")
+                user = isinstance(exc, UserError | HTTPException)
                 job.status = "failed"
                 job.error = str(getattr(exc, "detail", exc)) if user else (
                     f"the job failed ({type(exc).__name__}: {exc}); see the server log")
