@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "taskloom.server.cli.mining_cmds",
     "taskloom.server.cli.map_cmd",
     "taskloom.server.cli.collector_cmds",
+    "taskloom.server.cli.user_cmds",
     "taskloom.server.cli.task_cmds",
     "taskloom.server.cli.ehr_cmds",
     "taskloom.server.cli.demo_cmd",

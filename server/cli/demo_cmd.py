@@ -8,7 +8,8 @@
 4. the EHR audit log imported as the study's system log;
 5. task discovery on the stored UI events (scored against the generator's truth), and the
    process map of the system log written as SVG;
-6. an admin token if there is none yet, then ``taskloom serve``.
+6. an admin token and a console admin user (password printed) if there are none yet, then
+   ``taskloom serve``, whose console is at http://127.0.0.1:8765/.
 
 Running it again finds the loaded study and goes straight to serving.
 """
@@ -98,8 +99,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             mine(store, study, out_dir)
         documentation_time(store, study, out_dir)
         _admin_token(store, out_dir / "admin_token")
+        login = console_login(store, out_dir)
         if not args.no_serve:
-            _serve(store, args)
+            _serve(store, args, login)
     return 0
 
 
@@ -115,12 +117,32 @@ def _admin_token(store: Store, token_file: Path) -> None:
         _say(f"admin token: see {token_file}")
 
 
-def _serve(store: Store, args: argparse.Namespace) -> None:
+def _serve(store: Store, args: argparse.Namespace, login: str) -> None:
     from taskloom.server.config import load_settings
     from taskloom.server.serve import serve
 
+    _say(f"[6/6] console: http://{args.host or '127.0.0.1'}:{args.port or 8765}/ — {login}")
     _say("[6/6] starting the collector (Ctrl+C stops it)")
     serve(store, load_settings(db=args.db, host=args.host, port=args.port), _say)
+
+
+def console_login(store: Store, out_dir: Path) -> str:
+    """An admin user for the web console the first time (password printed and kept in
+    ``console_login``, mode 0600); the line that says how to log in."""
+    import secrets
+
+    from taskloom.server.console.auth import hash_password
+
+    login_file = out_dir / "console_login"
+    if store.list_users():
+        return f"log in with the user in {login_file}" if login_file.exists() else \
+            "log in with your console user (`taskloom user list`)"
+    password = secrets.token_urlsafe(12)
+    store.create_user("admin", hash_password(password), "admin", actor="demo")
+    fd = os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(f"user: admin\npassword: {password}\n")
+    return f"log in as admin with password {password} (also in {login_file}, mode 0600)"
 
 
 def load_study(store: Store, study: Study, out_dir: Path, clinicians: int, days: int,

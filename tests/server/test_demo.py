@@ -93,6 +93,18 @@ def test_demo_serves_the_loaded_study(tmp_path: Path) -> None:
         studies = httpx.get(f"{base}/studies", headers={"Authorization": f"Bearer {token}"}).json()
         assert [s["name"] for s in studies] == ["ehr-demo"]
         assert httpx.get(f"{base}/studies").status_code == 401
+        # The console: the URL and an admin login are printed; the login works.
+        said = "".join(lines)
+        m = re.search(r"console: (http://\S+/) — log in as admin with password (\S+) ", said)
+        assert m, said
+        assert m.group(1) == f"http://127.0.0.1:{port}/"
+        assert (out / "console_login").stat().st_mode & 0o077 == 0
+        with httpx.Client(base_url=m.group(1)) as browser:
+            browser.get("/login")
+            r = browser.post("/login", data={"username": "admin", "password": m.group(2),
+                                             "csrf_token": browser.cookies["taskloom_login"]})
+            assert r.status_code == 303
+            assert [s["name"] for s in browser.get("/api/v1/studies").json()] == ["ehr-demo"]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
