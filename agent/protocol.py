@@ -177,12 +177,6 @@ class UIEvent:
     y: int | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
 
-    def to_wire(self) -> dict[str, Any]:
-        """The JSON object sent on the wire (ts as ISO 8601 UTC)."""
-        out: dict[str, Any] = {name: getattr(self, name) for name in EVENT_FIELDS}
-        out["ts"] = format_ts(self.ts)
-        return out
-
 
 def parse_event(raw: Any) -> UIEvent:
     """Validate one wire event; raise WireError naming the field and the fix.

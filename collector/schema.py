@@ -62,6 +62,10 @@ devices = Table(
     Column("hb_spool_depth", BigInteger),
     Column("hb_dropped", BigInteger),
     Column("hb_last_capture", BigInteger),
+    # What the agent's last heartbeat said of its state (None: an agent that does not say).
+    Column("hb_paused", Boolean),
+    Column("hb_consent", Boolean),
+    Column("hb_capturing", Boolean),
 )
 
 ui_events = Table(
@@ -152,6 +156,40 @@ audit_log = Table(
     Column("object_type", String(32), nullable=False),
     Column("object_id", String(64)),
     Column("details", JSON, nullable=False),
+)
+
+# ---- admin console (server/console): people who log in, their studies, their sessions
+
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),  # argon2id, PHC string
+    Column("role", String(16), nullable=False),  # admin | analyst | viewer
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("password_changed_at", BigInteger, nullable=False),
+)
+
+console_grants = Table(
+    "console_grants",
+    metadata,
+    Column("user_id", Integer, ForeignKey("console_users.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("study_id", Integer, ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    # SHA-256 of the cookie's random value: a stolen database holds no usable session.
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_console_sessions_user", "user_id"),
 )
 
 #: Wire-format columns of a stored UI event, in export order.

@@ -54,9 +54,6 @@ class Rejected:
     reason: str
     payload: Any
 
-    def to_wire(self) -> dict[str, Any]:
-        return {"event_id": self.event_id, "index": self.index, "reason": self.reason}
-
 
 #: Column order of the rows ``validate_batch`` makes (attrs already JSON text).
 ROW_COLUMNS: tuple[str, ...] = (

@@ -49,6 +49,8 @@ SPEC: dict[str, tuple[Callable[..., pd.DataFrame], dict[str, _Field]]] = {
         "min_s": (_NUM, False, 0.0), "max_s": (_NUM, False, float("inf"))}),
     "variants_top_k": (filters.variants_top_k, {"k": ((int,), True, None)}),
     "variants_min_cases": (filters.variants_min_cases, {"min_cases": ((int,), True, None)}),
+    "variant": (filters.variant, {
+        "activities": (_LIST, True, None), "retain": ((bool,), False, True)}),
     "directly_follows": (filters.directly_follows, {
         "source": ((str,), True, None), "target": ((str,), True, None),
         "retain": ((bool,), False, True)}),

@@ -177,6 +177,17 @@ def variants_min_cases(log: pd.DataFrame, min_cases: int, *, activity: str = ACT
     return _keep_cases(log, o, cv.counts[cv.case_variant] >= min_cases)
 
 
+def variant(log: pd.DataFrame, activities: Iterable[str], *, retain: bool = True,
+            activity: str = ACTIVITY) -> pd.DataFrame:
+    """Retain (or remove) the cases whose whole activity sequence is exactly `activities`."""
+    o = order_log(log, activity)
+    cv = case_variants(o)
+    wanted = tuple(str(a) for a in activities)
+    index = next((i for i, seq in enumerate(cv.sequences) if seq == wanted), -1)
+    hit = cv.case_variant == index
+    return _keep_cases(log, o, hit if retain else ~hit)
+
+
 def directly_follows(log: pd.DataFrame, source: str, target: str, *, retain: bool = True,
                      activity: str = ACTIVITY) -> pd.DataFrame:
     """Retain (or remove) the cases where `target` directly follows `source`."""

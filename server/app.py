@@ -1,4 +1,4 @@
-"""The FastAPI application: the collector API now, the admin console later.
+"""The FastAPI application: the collector API and the admin console.
 
 ``create_app`` takes an open store and settings; ``app_from_env`` is the uvicorn factory
 for deployments that start uvicorn themselves
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from taskloom.collector import api
 from taskloom.collector.store import Store
+from taskloom.server import console
 from taskloom.server.config import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     if token:
         store.ensure_admin_token(token, label="TASKLOOM_ADMIN_TOKEN")
     api.install(app, store, settings.limits())
+    console.install(app, store, settings)
     return app
 
 

@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(default=_LIMITS.body_timeout_s, gt=0)
     keepalive_timeout_s: int = Field(default=5, ge=1)
     max_upload_bytes: int = Field(default=_LIMITS.max_upload_bytes, ge=1024)
+    session_idle_s: int = Field(default=8 * 3600, ge=60,
+                                description="console: a session unused this long ends")
+    session_max_s: int = Field(default=12 * 3600, ge=60,
+                               description="console: a session ends this long after login")
+    cookie_secure: str = Field(default="auto", pattern="^(auto|always|never)$",
+                               description="console cookies' Secure flag: auto = when the "
+                                           "request came over https (or X-Forwarded-Proto)")
+    console_warm_studies: int = Field(
+        default=2, ge=0, le=50,
+        description="console: studies whose logs are loaded for analysis at start (newest "
+                    "imports first), so their first map opens fast; 0 = none")
     log_level: str = "info"
     http: str = Field(default="auto", description="uvicorn HTTP parser: auto, h11 or httptools")
     loop: str = Field(default="auto", description="event loop: auto, asyncio or uvloop")

@@ -39,7 +39,7 @@ def serve(store: Store, settings: Settings, say: Callable[[str], None], *,
             for sock in srv.sockets:
                 host, port = sock.getsockname()[:2]
                 say(f"taskloom collector listening on http://{host}:{port} "
-                    f"(API docs: http://{host}:{port}/docs)")
+                    f"(console: http://{host}:{port}/ · API docs: http://{host}:{port}/docs)")
 
     server.startup = startup  # type: ignore[method-assign]
     server.run()

@@ -7,7 +7,8 @@ format. The pieces:
 - ``models``: pydantic request and response models (the OpenAPI document);
 - ``body``: request bodies and uploads, bounded while they stream;
 - ``errors``: every error as ``{"detail": str}`` with its status;
-- ``routes/``: one router per resource (agent, events, studies, devices, imports, exports).
+- ``routes/``: one router per resource (agent, events, studies, devices, imports, exports,
+  ehr-metrics).
 """
 
 from __future__ import annotations
@@ -15,12 +16,20 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from taskloom.collector.api.errors import install_error_handlers
-from taskloom.collector.api.routes import agent, devices, events, exports, imports, studies
+from taskloom.collector.api.routes import (
+    agent,
+    devices,
+    ehr_metrics,
+    events,
+    exports,
+    imports,
+    studies,
+)
 from taskloom.collector.limits import Limits, TokenBuckets
 from taskloom.collector.store import Store
 
 ROUTERS = (agent.router, events.router, studies.router, devices.router, imports.router,
-           exports.router)
+           exports.router, ehr_metrics.router)
 
 
 def install(app: FastAPI, store: Store, limits: Limits | None = None) -> None:

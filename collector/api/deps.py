@@ -62,8 +62,12 @@ def device_auth(store: StoreDep, creds: Credentials) -> Device:
                "(enrol first at POST /api/v1/agent/enroll)"))
 
 
-def admin_auth(store: StoreDep, creds: Credentials) -> Admin:
-    """The admin behind a Bearer admin token (401 when missing or unknown)."""
+def admin_auth(request: Request, store: StoreDep, creds: Credentials) -> Admin:
+    """The admin behind a Bearer admin token (401 when missing or unknown), or the caller
+    that the app's ``session_auth`` hook (the console's login cookie) vouches for."""
+    session_auth = getattr(request.app.state, "session_auth", None)
+    if creds is None and session_auth is not None and (caller := session_auth(request)):
+        return caller
     return store.authenticate_admin(_token(
         creds, "no admin token; send 'Authorization: Bearer <admin_token>' "
                "(create one with `taskloom admin token`)"))

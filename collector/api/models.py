@@ -76,6 +76,9 @@ class HeartbeatIn(StorableModel):
     dropped: int | None = Field(default=None, ge=0, le=2**62)
     last_capture: str | int | None = Field(
         default=None, description="ISO 8601 with a zone or epoch milliseconds")
+    paused: bool | None = Field(default=None, description="the user paused capture")
+    consent: bool | None = Field(default=None, description="the user accepted the study notice")
+    capturing: bool | None = Field(default=None, description="capture is running now")
 
 
 class OkOut(BaseModel):

@@ -4,7 +4,7 @@ study, case ids hashed with the study key when asked (as the agent does on ident
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 #: Column-mapping options by name (``sysimport.MAPPING_FIELDS``); None or "" = not given.
 Options = Mapping[str, str | None]
+#: ``progress(done, total)``: rows stored so far of all (for progress bars).
+Progress = Callable[[int, int], None]
 
 
 class LogFileError(UserError):
@@ -54,19 +56,21 @@ def preview_system_log(path: str | os.PathLike[str], options: Options, rows: int
 
 def import_frame(store: Store, study_id: int, file_name: str, options: Options,
                  frame: pd.DataFrame, *, hash_case_ids: bool = False, case_prefix: str = "",
-                 actor: str = "cli") -> ImportInfo:
-    """Map a read system log to store rows and store it as one import of the study."""
+                 actor: str = "cli", progress: Progress | None = None) -> ImportInfo:
+    """Map a read system log to store rows and store it as one import of the study
+    (``progress(rows stored, rows)`` while storing)."""
     key = store.study_key(study_id) if hash_case_ids else None
     rows = sysimport.to_rows(frame, key, case_prefix)
     mapping: dict[str, Any] = sysimport.given_options(options)
     if hash_case_ids:
         mapping["case_prefix"] = case_prefix
-    return store.create_import(study_id, file_name, mapping, hash_case_ids, rows, actor=actor)
+    return store.create_import(study_id, file_name, mapping, hash_case_ids, rows, actor=actor,
+                               progress=progress)
 
 
 def import_system_log(store: Store, study_id: int, path: str | os.PathLike[str],
                       options: Options, *, hash_case_ids: bool = False, case_prefix: str = "",
-                      actor: str = "cli") -> ImportInfo:
+                      actor: str = "cli", progress: Progress | None = None) -> ImportInfo:
     """Read and import a log file; a file that cannot be read is recorded as a failed import."""
     name = Path(path).name
     store.get_study(study_id)  # NotFound before any reading
@@ -77,4 +81,4 @@ def import_system_log(store: Store, study_id: int, path: str | os.PathLike[str],
                                    actor)
         raise
     return import_frame(store, study_id, name, options, frame, hash_case_ids=hash_case_ids,
-                        case_prefix=case_prefix, actor=actor)
+                        case_prefix=case_prefix, actor=actor, progress=progress)

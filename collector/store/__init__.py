@@ -12,12 +12,16 @@ of ``store.rows``:
 - ``events``: UI events in (group commit) and out (frames for export and task mining);
 - ``quarantine``: refused input with the reason;
 - ``syslogs``: imported system logs;
-- ``audit``: the audit log.
+- ``audit``: the audit log;
+- ``console``: web-console users, their granted studies and sessions;
+- ``analysis``: a study's system log read wide and fast for interactive analysis.
 """
 
 from __future__ import annotations
 
+from taskloom.collector.store.analysis import AnalysisArea
 from taskloom.collector.store.audit import AuditArea
+from taskloom.collector.store.console import ConsoleArea, Credentials, User
 from taskloom.collector.store.devices import DevicesArea
 from taskloom.collector.store.engine import (
     default_db_path,
@@ -50,7 +54,7 @@ from taskloom.collector.store.tokens import TokensArea
 
 
 class Store(TokensArea, StudiesArea, DevicesArea, EventsArea, QuarantineArea, SystemLogsArea,
-            AuditArea):
+            AuditArea, ConsoleArea, AnalysisArea):
     """The collector's database. Thread-safe; one per process."""
 
     @classmethod
@@ -67,6 +71,7 @@ __all__ = [
     "AuditEntry",
     "AuthError",
     "Conflict",
+    "Credentials",
     "Device",
     "DeviceInfo",
     "EnrollmentTokenInfo",
@@ -81,6 +86,7 @@ __all__ = [
     "StoreError",
     "Study",
     "SystemEvent",
+    "User",
     "default_db_path",
     "make_engine",
     "migrate",

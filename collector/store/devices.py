@@ -29,6 +29,7 @@ def _device_info(r: Row[Any]) -> DeviceInfo:
         last_heartbeat=r.hb_at, version=r.hb_version, spool_depth=r.hb_spool_depth,
         dropped=r.hb_dropped, last_capture=r.hb_last_capture, events=n,
         seq_min=r.lo, seq_max=r.hi, seq_missing=int(r.hi - r.lo + 1 - r.nd) if n else 0,
+        paused=r.hb_paused, consent=r.hb_consent, capturing=r.hb_capturing,
     )
 
 
@@ -80,13 +81,15 @@ class DevicesArea(StoreBase):
         return Device(id=row.id, study_id=row.study_id)
 
     def heartbeat(self, device: Device, *, version: str | None, spool_depth: int | None,
-                  dropped: int | None, last_capture: int | None) -> None:
+                  dropped: int | None, last_capture: int | None, paused: bool | None = None,
+                  consent: bool | None = None, capturing: bool | None = None) -> None:
         """Record what the agent says about itself (and that it was seen now)."""
         now = now_ms()
         with self._write() as conn:
             conn.execute(t.devices.update().where(t.devices.c.id == device.id).values(
                 last_seen=now, hb_at=now, hb_version=version, hb_spool_depth=spool_depth,
-                hb_dropped=dropped, hb_last_capture=last_capture))
+                hb_dropped=dropped, hb_last_capture=last_capture, hb_paused=paused,
+                hb_consent=consent, hb_capturing=capturing))
 
     def revoke_device(self, device_id: str, actor: str = "cli") -> DeviceInfo:
         """Revoke a device token: the device's next request is refused."""

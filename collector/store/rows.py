@@ -104,6 +104,9 @@ class DeviceInfo:
     seq_min: int | None
     seq_max: int | None
     seq_missing: int
+    paused: bool | None = None  # the capture state the last heartbeat reported
+    consent: bool | None = None
+    capturing: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

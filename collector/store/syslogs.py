@@ -6,7 +6,7 @@ study key when asked); one import is one transaction, so a failed one leaves not
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -27,8 +27,10 @@ class SystemLogsArea(StoreBase):
 
     def create_import(self, study_id: int, file_name: str, mapping: Mapping[str, Any],
                       hashed: bool, rows: Sequence[SystemEvent], actor: str = "cli",
-                      chunk: int = 5000) -> ImportInfo:
-        """Store one imported system log in one transaction."""
+                      chunk: int = 5000,
+                      progress: Callable[[int, int], None] | None = None) -> ImportInfo:
+        """Store one imported system log in one transaction; ``progress(rows stored, rows)``
+        after each chunk (for progress bars)."""
         with self._write() as conn:
             study_row(conn, study_id)
             res = conn.execute(t.imports.insert().values(
@@ -40,6 +42,8 @@ class SystemLogsArea(StoreBase):
                 part = [dict(r._asdict(), study_id=study_id, import_id=import_id)
                         for r in rows[start:start + chunk]]
                 conn.execute(t.system_events.insert(), part)
+                if progress is not None:
+                    progress(min(start + chunk, len(rows)), len(rows))
             write_audit(conn, actor, "import.create", "study", study_id, import_id=import_id,
                         file_name=file_name, rows=len(rows))
         return self.get_import(import_id)

@@ -1,7 +1,8 @@
 """Synthetic studies with ground truth: the EHR documentation study and research-style UI logs.
 
 ``generate_study`` streams the UI events to disk a day at a time (bounded memory), then
-writes the EHR system log (CSV and XES, XES column names). Deterministic for a seed.
+writes the EHR system log (CSV and XES, XES column names), the clinic schedule, the visit
+list and the true active time (``synth.schedule``). Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from taskloom.collector.synth.ehr import EhrGenerator, Study
+from taskloom.collector.synth.schedule import ClinicPlan
 from taskloom.collector.synth.sink import TRUTH_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,10 @@ class GeneratedStudy:
     system_xes: Path
     events: int
     cases: int
+    schedule: Path | None = None
+    visits: Path | None = None
+    truth: Path | None = None
+    truth_weeks: Path | None = None
 
 
 def generate_study(study: Study, out_dir: Path, fmt: str = "csv",
@@ -40,6 +46,8 @@ def generate_study(study: Study, out_dir: Path, fmt: str = "csv",
     out_dir.mkdir(parents=True, exist_ok=True)
     ui_path = out_dir / f"ui_events.{fmt}"
     gen = EhrGenerator(study)
+    gen.plan = ClinicPlan([c.user for c in gen.clinicians], [c.device for c in gen.clinicians],
+                          study.seed, study.study_key, cases=gen.cases)
     total = 0
     writer = None
     try:
@@ -61,11 +69,13 @@ def generate_study(study: Study, out_dir: Path, fmt: str = "csv",
     finally:
         if writer is not None:
             writer.close()
-    system = gen.system_log()
+    system = gen.plan.order_authors(gen.system_log())
     csv_path, xes_path = out_dir / "system_log.csv", out_dir / "system_log.xes"
     write_log(system, csv_path)
     write_log(system, xes_path)
-    return GeneratedStudy(ui_path, csv_path, xes_path, total, system["case:concept:name"].nunique())
+    plan = gen.plan.write(out_dir)
+    return GeneratedStudy(ui_path, csv_path, xes_path, total, system["case:concept:name"].nunique(),
+                          plan["schedule"], plan["visits"], plan["ehr_truth"], plan["ehr_truth_weeks"])
 
 
 def _schema(chunk: pd.DataFrame) -> object:

@@ -7,6 +7,7 @@ actor is currently working on (task type, task instance, case).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -17,6 +18,12 @@ KEY_MIX = {
     "digits": {"digit": 0.85, "punctuation": 0.05, "tab": 0.05, "backspace": 0.05},
     "short": {"letter": 0.7, "digit": 0.1, "space": 0.1, "backspace": 0.05, "enter": 0.05},
 }
+
+
+class ClockObserver(Protocol):
+    """Told each time an actor's clock advances (pause, typing, idle) and at each input."""
+
+    def advanced(self, actor: Actor, start: int, end: int, what: str) -> None: ...
 
 
 @dataclass
@@ -33,15 +40,29 @@ class Actor:
     title: str | None = None
     url: str | None = None
     speed: float = 1.0  # per-user think-time multiplier
+    observer: ClockObserver | None = None  # e.g. the true active time (synth.truth)
+
+    def _advance(self, ms: int, what: str) -> None:
+        start = self.now
+        self.now += ms
+        if self.observer is not None:
+            self.observer.advanced(self, start, self.now, what)
 
     def think(self, median_s: float = 1.6, sigma: float = 0.8, cap_s: float = 80.0) -> None:
         """Advance the clock by a log-normal pause (a user reading, deciding)."""
         gap = min(cap_s, median_s * self.speed * float(np.exp(sigma * self.rng.standard_normal())))
-        self.now += max(80, int(gap * 1000))
+        self._advance(max(80, int(gap * 1000)), "pause")
+
+    def wait_until(self, ts: int) -> None:
+        """A pause until ``ts`` (e.g. the next appointment), if it is still ahead."""
+        if ts > self.now:
+            self._advance(ts - self.now, "pause")
 
     def _emit(self, kind: str, **kw: object) -> None:
         self.sink.add(self.user, self.device, self.now, kind, self.app, self.title, self.truth,
                       url=self.url, **kw)  # type: ignore[arg-type]
+        if self.observer is not None:
+            self.observer.advanced(self, self.now, self.now, "input")
 
     def focus(self, app: str, title: str, url: str | None = None) -> None:
         """Bring a window to the front (or change screen, which changes the title)."""
@@ -69,7 +90,7 @@ class Actor:
         probs = np.array(list(KEY_MIX[mix].values()))
         counts = self.rng.multinomial(keys, probs / probs.sum())
         start = self.now
-        self.now += int(keys * 180 * self.speed)
+        self._advance(int(keys * 180 * self.speed), "typing")
         attrs = {"end_ts": self.now, "keys": keys,
                  "counts": {c: int(n) for c, n in zip(classes, counts, strict=True) if n}}
         self.sink.add(self.user, self.device, start, "typing", self.app, self.title, self.truth,
@@ -92,6 +113,6 @@ class Actor:
         saved = self.truth
         self.truth = truth
         self._emit("idle_start")
-        self.now += int(seconds * 1000)
+        self._advance(int(seconds * 1000), "idle")
         self._emit("idle_end")
         self.truth = saved

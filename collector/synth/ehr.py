@@ -17,8 +17,10 @@ unnamed elements; a few tasks leave for the browser to look something up.
 from __future__ import annotations
 
 import heapq
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,9 @@ import pandas as pd
 from taskloom.agent.protocol import keyed_token
 from taskloom.collector.synth.actor import Actor
 from taskloom.collector.synth.sink import Sink
+
+if TYPE_CHECKING:
+    from taskloom.collector.synth.schedule import ClinicPlan
 
 EPR = "CareFlowEPR.exe"
 MAIL = "OUTLOOK.EXE"
@@ -322,6 +327,7 @@ class EhrGenerator:
         self.seq: dict[str, int] = {}
         self.instances = 0
         self.order = 0
+        self.plan: ClinicPlan | None = None  # schedules, visits, true active time (synth.schedule)
         self.clinicians = [
             _Clinician(i, keyed_token(study.study_key, f"clinician{i:03d}", prefix="U"),
                        f"ws-{i:03d}", float(np.exp(0.2 * self.rng.standard_normal())))
@@ -418,6 +424,7 @@ class EhrGenerator:
             del getattr(sink, name)[at:]
         end_of_task = a.now
         saved = (a.app, a.title, a.url)
+        mark = self.plan.mark(a) if self.plan is not None else 0
         a.now = resume_ts - 400
         self._run_filler(a, clin, "phone_call" if self.rng.random() < 0.35 else "inbox")
         a.think(3.0)
@@ -431,13 +438,19 @@ class EhrGenerator:
             values = tail[name]
             if name == "ts":
                 values = [t + shift for t in values]
+            elif name == "attrs":  # a typing burst's end moves with it
+                values = [_shift_end(v, shift) for v in values]
             getattr(sink, name).extend(values)
         a.now = end_of_task + shift
         a.app, a.title, a.url = saved
+        if self.plan is not None:
+            self.plan.shift(a, resume_ts, mark, shift)
 
     def _work_session(self, clin: _Clinician, a: Actor, end: int) -> None:
         while a.now < end:
-            if clin.queue and clin.queue[0].ready <= a.now and self.rng.random() < 0.8:
+            if self.plan is not None and self.plan.run_due(a, clin.index):
+                pass  # a visit, or in-basket work (synth.schedule)
+            elif clin.queue and clin.queue[0].ready <= a.now and self.rng.random() < 0.8:
                 work = heapq.heappop(clin.queue)
                 self._run_patient_task(a, clin, work)
                 clin.last_filler = None
@@ -458,9 +471,12 @@ class EhrGenerator:
                 continue  # weekend: referrals arrive, nobody works
             sink = Sink()
             base = int(STUDY_START.value // 1_000_000) + day * DAY_MS
+            if self.plan is not None:
+                self.plan.start_day(base)
             for clin in self.clinicians:
                 start = base + int(self.rng.normal(8.4, 0.3) * 3_600_000)
-                a = Actor(sink, self.rng, clin.user, clin.device, start, speed=clin.speed)
+                a = Actor(sink, self.rng, clin.user, clin.device, start, speed=clin.speed,
+                          observer=None if self.plan is None else self.plan.truth)
                 a.truth = ("idle", self._instance(clin), None)
                 a.sink.add(a.user, a.device, a.now, "capture_start", None, None, a.truth)
                 self._work_session(clin, a, base + int(12.5 * 3_600_000))
@@ -469,6 +485,8 @@ class EhrGenerator:
                 if self.rng.random() < self.study.after_hours_rate:
                     a.idle(float(self.rng.uniform(7200, 9000)), ("idle", self._instance(clin), None))
                     self._work_session(clin, a, a.now + int(self.rng.uniform(0.5, 1.2) * 3_600_000))
+            if self.plan is not None:
+                self.plan.end_day()
             yield sink.frame(self.rng, self.seq)
 
     def system_log(self) -> pd.DataFrame:
@@ -485,6 +503,14 @@ class EhrGenerator:
             "lifecycle:transition": "complete",
         })
         return out.sort_values(["time:timestamp", "case:concept:name"], kind="stable").reset_index(drop=True)
+
+
+def _shift_end(attrs: str | None, shift: int) -> str | None:
+    if attrs is None or '"end_ts"' not in attrs:
+        return attrs
+    parsed = json.loads(attrs)
+    parsed["end_ts"] += shift
+    return json.dumps(parsed, separators=(",", ":"))
 
 
 _SINK_FIELDS = ("user", "device", "ts", "kind", "app", "title", "url", "element", "key_class",

@@ -118,6 +118,8 @@ def parse_timestamps(
     values: pd.Series, fmt: str | None, timezone: str, where: str, column: str
 ) -> pd.Series:
     """Text timestamps to UTC datetimes: naive ones are in `timezone`; errors name the row."""
+    if values.empty:  # a header-only file: an empty log, not a format error
+        return pd.Series(pd.DatetimeIndex([], tz="UTC"), index=values.index)
     text = values.astype("str").str.strip()
     present = text.notna() & (text != "")
     text = text.where(present, None)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from taskloom.mining.io._columns import DATETIME_DTYPE, assemble, parse_dates, spread, typed_values
+from taskloom.mining.io.prefetch import prefetched
 from taskloom.mining.io.xes_bytes import (
     NotFastPath,
     byte_matrix,
@@ -35,7 +36,7 @@ from taskloom.mining.io.xes_bytes import (
     stable_order,
     words_of,
 )
-from taskloom.mining.io.xes_stream import prefetched, read_pieces
+from taskloom.mining.io.xes_stream import read_pieces
 
 log = logging.getLogger(__name__)
 

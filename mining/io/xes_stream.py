@@ -1,12 +1,9 @@
 """Reading an XES file's bytes in pieces: plain or gzip (several members allowed),
-decompressed in a thread a few pieces ahead of the scan; a truncated or corrupt gzip is a
-LogInputError naming the file."""
+decompressed in a thread a few pieces ahead of the scan (``prefetch.prefetched``); a truncated
+or corrupt gzip is a LogInputError naming the file."""
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,40 +18,6 @@ def plain_stream(path: Path) -> Iterator[bytes]:
     with open(path, "rb") as fh:
         while piece := fh.read(BLOCK):
             yield piece
-
-
-def prefetched(source: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
-    """Run `source` in a thread, `depth` pieces ahead: zlib and file reads release the GIL,
-    so decompression overlaps the regex scan of the previous piece."""
-    pieces: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for piece in source:
-                if stop.is_set():
-                    return
-                pieces.put((piece, None))
-            pieces.put((None, None))
-        except BaseException as exc:  # handed to the consumer, re-raised there
-            pieces.put((None, exc))
-
-    worker = threading.Thread(target=produce, name="xes-inflate", daemon=True)
-    worker.start()
-    try:
-        while True:
-            piece, error = pieces.get()
-            if error is not None:
-                raise error
-            if piece is None:
-                return
-            yield piece
-    finally:
-        stop.set()
-        while worker.is_alive():
-            with contextlib.suppress(queue.Empty):
-                pieces.get(timeout=0.05)
-        worker.join()
 
 
 def read_pieces(path: Path) -> Iterator[bytes]:

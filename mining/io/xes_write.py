@@ -84,6 +84,8 @@ def render_xes(log: pd.DataFrame) -> str:
     if CASE not in log.columns:
         raise LogInputError(f"cannot write XES: the log has no {CASE!r} column")
     frame = log.reset_index(drop=True)
+    if frame.empty:  # a filter that keeps no case: a valid XES document with no traces
+        return HEADER + FOOTER
     codes, _ = pd.factorize(frame[CASE].astype("str"), sort=False)
     order = np.argsort(codes, kind="stable")
     frame = frame.iloc[order].reset_index(drop=True)

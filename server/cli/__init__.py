@@ -25,7 +25,9 @@ COMMAND_MODULES = (
     "taskloom.server.cli.process_cmds",
     "taskloom.server.cli.predict_cmds",
     "taskloom.server.cli.collector_cmds",
+    "taskloom.server.cli.user_cmds",
     "taskloom.server.cli.task_cmds",
+    "taskloom.server.cli.ehr_cmds",
     "taskloom.server.cli.demo_cmd",
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -128,14 +129,22 @@ def cmd_study_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _json_or_empty(rows: Sequence[Any], as_json: bool, hint: str) -> bool:
+    """Print the rows as JSON (--json), or the hint when there are none; True when that was
+    all there is to print."""
+    if as_json:
+        out(json.dumps([asdict(r) for r in rows], indent=2))
+        return True
+    if not rows:
+        out(hint)
+        return True
+    return False
+
+
 def cmd_study_list(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         studies = store.list_studies()
-    if args.json:
-        out(json.dumps([asdict(s) for s in studies], indent=2))
-        return 0
-    if not studies:
-        out("no studies yet: create one with `taskloom study create NAME`")
+    if _json_or_empty(studies, args.json, "no studies yet: create one with `taskloom study create NAME`"):
         return 0
     out(f"{'ID':>4}  {'NAME':<30} {'DEVICES':>7}  CREATED")
     for s in studies:
@@ -160,11 +169,8 @@ def cmd_device_list(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         study_id = store.get_study(args.study).id if args.study else None
         devices = store.list_devices(study_id=study_id)
-    if args.json:
-        out(json.dumps([asdict(d) for d in devices], indent=2))
-        return 0
-    if not devices:
-        out("no devices enrolled yet: give an agent a token from `taskloom device token --study NAME`")
+    if _json_or_empty(devices, args.json, "no devices enrolled yet: give an agent a token from "
+                                          "`taskloom device token --study NAME`"):
         return 0
     out(f"{'DEVICE':<36}  {'STUDY':<16} {'HOST':<20} {'EVENTS':>8} {'MISSING':>7} "
         f"{'DROPPED':>7}  {'LAST SEEN':<20} STATE")
@@ -185,12 +191,19 @@ def cmd_device_revoke(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from taskloom.collector.services.imports import import_system_log
+    from taskloom.server.cli.progress import ProgressBar
 
     options = {k: getattr(args, k, None) for k in MAPPING_OPTIONS}
-    with open_store(args.db) as store:
-        study = store.get_study(args.study)
-        result = import_system_log(store, study.id, Path(args.log), options,
-                                   hash_case_ids=args.hash_case_ids, case_prefix=args.case_prefix)
+    bar = ProgressBar("import", unit="events")
+    try:
+        with open_store(args.db) as store:
+            study = store.get_study(args.study)
+            bar.stage(f"reading {Path(args.log).name}")
+            result = import_system_log(store, study.id, Path(args.log), options,
+                                       hash_case_ids=args.hash_case_ids,
+                                       case_prefix=args.case_prefix, progress=bar)
+    finally:
+        bar.close()
     hashed = " (case ids hashed with the study key)" if args.hash_case_ids else ""
     out(f"imported {result.row_count} events from {Path(args.log).name} into study "
         f"{study.name!r} as import {result.id}{hashed}")

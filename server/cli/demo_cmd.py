@@ -8,7 +8,8 @@
 4. the EHR audit log imported as the study's system log;
 5. task discovery on the stored UI events (scored against the generator's truth), and the
    process map of the system log written as SVG;
-6. an admin token if there is none yet, then ``taskloom serve``.
+6. an admin token and a console admin user (password printed) if there are none yet, then
+   ``taskloom serve``, whose console is at http://127.0.0.1:8765/.
 
 Running it again finds the loaded study and goes straight to serving.
 """
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from taskloom.collector.store import Store, Study
 
 STUDY = "ehr-demo"
+ZONE = "Europe/London"  # the generated clinics' time zone (collector/synth/schedule.py)
 BATCH = 500
 NOTICE = ("Demo study: synthetic clinicians' EHR documentation work. No real person or "
           "patient is involved.")
@@ -58,7 +60,7 @@ def register(sub: Any) -> None:
     p.add_argument("--dir", type=Path, default=None,
                    help="where the generated files, the task table and the map go "
                         "(default: the user data directory's taskloom/demo)")
-    p.add_argument("--clinicians", type=int, default=4, help="clinicians (default 4)")
+    p.add_argument("--clinicians", type=int, default=10, help="clinicians (default 10)")
     p.add_argument("--days", type=int, default=5, help="days simulated (default 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--no-serve", action="store_true", help="load and mine, then exit")
@@ -83,7 +85,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             study = store.get_study(STUDY)
             loaded = store.count_ui_events(study.id)
         except NotFound:
-            study, loaded = store.create_study(STUDY, {"notice": NOTICE}, NOTICE), 0
+            study, loaded = store.create_study(STUDY, {"notice": NOTICE, "timezone": ZONE}, NOTICE), 0
             _say(f"[1/6] created study {STUDY!r}")
         if loaded:
             _say(f"study {STUDY!r} is already loaded ({loaded} UI events); "
@@ -95,9 +97,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                  f"{out_dir / 'process_map.svg'}")
         else:
             mine(store, study, out_dir)
+        documentation_time(store, study, out_dir)
         _admin_token(store, out_dir / "admin_token")
+        login = console_login(store, out_dir)
         if not args.no_serve:
-            _serve(store, args)
+            _serve(store, args, login)
     return 0
 
 
@@ -113,12 +117,32 @@ def _admin_token(store: Store, token_file: Path) -> None:
         _say(f"admin token: see {token_file}")
 
 
-def _serve(store: Store, args: argparse.Namespace) -> None:
+def _serve(store: Store, args: argparse.Namespace, login: str) -> None:
     from taskloom.server.config import load_settings
     from taskloom.server.serve import serve
 
+    _say(f"[6/6] console: http://{args.host or '127.0.0.1'}:{args.port or 8765}/ — {login}")
     _say("[6/6] starting the collector (Ctrl+C stops it)")
     serve(store, load_settings(db=args.db, host=args.host, port=args.port), _say)
+
+
+def console_login(store: Store, out_dir: Path) -> str:
+    """An admin user for the web console the first time (password printed and kept in
+    ``console_login``, mode 0600); the line that says how to log in."""
+    import secrets
+
+    from taskloom.server.console.auth import hash_password
+
+    login_file = out_dir / "console_login"
+    if store.list_users():
+        return f"log in with the user in {login_file}" if login_file.exists() else \
+            "log in with your console user (`taskloom user list`)"
+    password = secrets.token_urlsafe(12)
+    store.create_user("admin", hash_password(password), "admin", actor="demo")
+    fd = os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(f"user: admin\npassword: {password}\n")
+    return f"log in as admin with password {password} (also in {login_file}, mode 0600)"
 
 
 def load_study(store: Store, study: Study, out_dir: Path, clinicians: int, days: int,
@@ -228,3 +252,23 @@ def mine(store: Store, study: Study, out_dir: Path) -> None:
         write_atomically(map_path, svg)
         _say(f"[5/6] process map of the EHR audit log ({len(dfg.nodes)} activities, "
              f"{len(dfg.edges)} arcs): {map_path}")
+
+
+def documentation_time(store: Store, study: Study, out_dir: Path) -> None:
+    """The cohort's EHR-Time8 and WOW8 with the generated schedule and visits; the HTML report."""
+    from taskloom.collector.metrics.html import render_html
+    from taskloom.collector.services.ehr_metrics import EhrOptions, TextFile, ehr_metrics
+    from taskloom.server.cli.base import write_atomically
+
+    files = {n: out_dir / f"{n}.csv" for n in ("schedule", "visits")}
+    text = {n: TextFile(p.name, p.read_text()) if p.exists() else None for n, p in files.items()}
+    report = ehr_metrics(store, study.id, EhrOptions(zone=ZONE, schedule=text["schedule"], visits=text["visits"]))
+    path = out_dir / "ehr_metrics.html"
+    write_atomically(path, render_html(report))
+    for c in report.cohort[:2]:
+        figure = (f"median {c.median:.2f} h per 8 h of scheduled patient time (IQR {c.q1:.2f}–{c.q3:.2f})"
+                  if c.median is not None and c.q1 is not None and c.q3 is not None
+                  else f"{c.status} ({c.clinicians} clinicians; cohort figures need {report.min_group})")
+        _say(f"[5/6] documentation time: {c.name} {figure}")
+    _say(f"[5/6] documentation-time report ({report.clinicians} clinicians, threshold "
+         f"{report.threshold_s:g} s): {path}")

@@ -162,3 +162,16 @@ def test_variants_min_cases_and_spec_chain() -> None:
     spec = [{"type": "variants_min_cases", "min_cases": 3},
             {"type": "case_attribute", "attribute": "dept", "values": ["y"]}]
     assert cases(apply_spec(log, spec)) == {"0", "2"}
+
+
+def test_variant_keeps_exactly_the_cases_of_one_sequence() -> None:
+    log = small_log({
+        "ab": [("A", "2024-01-01T00:00"), ("B", "2024-01-01T01:00")],
+        "ab2": [("A", "2024-01-02T00:00"), ("B", "2024-01-02T01:00")],
+        "abc": [("A", "2024-01-03T00:00"), ("B", "2024-01-03T01:00"), ("C", "2024-01-03T02:00")],
+        "ba": [("B", "2024-01-04T00:00"), ("A", "2024-01-04T01:00")],
+    })
+    assert cases(filters.variant(log, ["A", "B"])) == {"ab", "ab2"}
+    assert cases(filters.variant(log, ["A", "B"], retain=False)) == {"abc", "ba"}
+    assert cases(filters.variant(log, ["A"])) == set()
+    assert cases(apply_spec(log, [{"type": "variant", "activities": ["B", "A"]}])) == {"ba"}

@@ -55,6 +55,10 @@ def test_demo_loads_mines_and_is_idempotent(tmp_path: Path) -> None:
         assert activity in (out / "process_map.svg").read_text()
     m = re.search(r"task-type ARI ([0-9.]+), boundary F1 ([0-9.]+)", first.stdout)
     assert m, first.stdout
+    # One clinician: the cohort's EHR-Time8 and WOW8 are printed as suppressed, the report is written.
+    for name in ("EHR-Time8", "WOW8"):
+        assert re.search(rf"documentation time: {name} suppressed \(1 clinicians", first.stdout), first.stdout
+    assert (out / "ehr_metrics.html").read_text().startswith("<!DOCTYPE html>")
     assert (out / "admin_token").stat().st_mode & 0o077 == 0
 
     second = _demo(db, out, "--no-serve", home=tmp_path)
@@ -89,6 +93,18 @@ def test_demo_serves_the_loaded_study(tmp_path: Path) -> None:
         studies = httpx.get(f"{base}/studies", headers={"Authorization": f"Bearer {token}"}).json()
         assert [s["name"] for s in studies] == ["ehr-demo"]
         assert httpx.get(f"{base}/studies").status_code == 401
+        # The console: the URL and an admin login are printed; the login works.
+        said = "".join(lines)
+        m = re.search(r"console: (http://\S+/) — log in as admin with password (\S+) ", said)
+        assert m, said
+        assert m.group(1) == f"http://127.0.0.1:{port}/"
+        assert (out / "console_login").stat().st_mode & 0o077 == 0
+        with httpx.Client(base_url=m.group(1)) as browser:
+            browser.get("/login")
+            r = browser.post("/login", data={"username": "admin", "password": m.group(2),
+                                             "csrf_token": browser.cookies["taskloom_login"]})
+            assert r.status_code == 303
+            assert [s["name"] for s in browser.get("/api/v1/studies").json()] == ["ehr-demo"]
     finally:
         proc.terminate()
         proc.wait(timeout=30)

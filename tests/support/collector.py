@@ -60,7 +60,6 @@ class LiveCollector:
         self.workdir = workdir
         self.db_path = workdir / "collector.sqlite3"
         self.db = db or f"sqlite:///{self.db_path}"
-        self.db_url = self.db
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.study = study

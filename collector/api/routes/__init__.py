@@ -1,1 +1,1 @@
-"""One router per resource: agent, events, studies, devices, imports, exports."""
+"""One router per resource: agent, events, studies, devices, imports, exports, ehr-metrics."""

@@ -52,5 +52,6 @@ def heartbeat(body: HeartbeatIn, device: DeviceAuth, store: StoreDep) -> OkOut:
         except WireError as exc:
             raise HTTPException(422, f"last_capture: {exc}") from None
     store.heartbeat(device, version=body.version, spool_depth=body.spool_depth,
-                    dropped=body.dropped, last_capture=last)
+                    dropped=body.dropped, last_capture=last, paused=body.paused,
+                    consent=body.consent, capturing=body.capturing)
     return OkOut()

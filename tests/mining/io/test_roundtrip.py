@@ -62,3 +62,12 @@ def test_events_of_a_case_apart_in_the_frame_become_one_trace(tmp_path):
     assert list(back[CASE]) == ["a", "a", "b"]
     assert list(back[ACTIVITY]) == ["x", "z", "y"]
     assert out.read_text().count("<trace>") == 2
+
+
+def test_empty_log_writes_and_reads_back_in_every_format(shared_data, tmp_path):
+    """A filter that keeps no case still exports: an empty log, not a crash (found by the API fuzz)."""
+    empty = read_log(shared_data / "running-example.xes").iloc[0:0]
+    for suffix in FORMATS:
+        out = tmp_path / f"empty{suffix}"
+        write_log(empty, out)
+        assert len(read_log(out)) == 0, suffix

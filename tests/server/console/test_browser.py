@@ -1,0 +1,256 @@
+"""The console in a real browser (Debian's chromium via Playwright) against a real
+`taskloom serve` on loopback: login/logout, every page without console errors and without
+serious accessibility violations (axe-core), roles, the map's sliders and sub-maps,
+filters, and the upload's mapping errors. Every page is screenshotted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.collector.factories import LiveCollector
+from tests.server.console.factories import PASSWORD, Seeded, browser_login, two_level_log
+
+pytestmark = pytest.mark.browser
+
+Page = Any
+
+
+class Session:
+    """One logged-in browser context with its console errors collected."""
+
+    def __init__(self, browser: Any, server: LiveCollector) -> None:
+        self.context = browser.new_context(viewport={"width": 1440, "height": 900},
+                                           accept_downloads=True)
+        self.page = self.context.new_page()
+        self.base = server.url
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+
+    def login(self, username: str) -> Session:
+        browser_login(self.page, self.base, username)
+        self.ready()
+        return self
+
+    def open(self, path: str) -> Page:
+        self.page.goto(f"{self.base}{path}")
+        self.ready()
+        return self.page
+
+    def ready(self) -> None:
+        self.page.wait_for_selector("body[data-ready='1'], body.loginpage, main.login", timeout=30_000)
+
+
+@pytest.fixture
+def session(browser: Any, server: LiveCollector) -> Iterator[Callable[[str], Session]]:
+    made: list[Session] = []
+
+    def make(username: str) -> Session:
+        s = Session(browser, server).login(username)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.context.close()
+
+
+def _axe_serious(page: Page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def _map_nodes(page: Page) -> dict[str, tuple[str, str]]:
+    """Visible activity boxes of the map: name → (x, y) of its rect, in map units."""
+    return page.eval_on_selector_all(
+        "g.pan > svg.taskloom-map g.node:not(.start):not(.end)",
+        "gs => Object.fromEntries(gs.map(g => [g.dataset.name, "
+        "[g.querySelector('rect').getAttribute('x'), g.querySelector('rect').getAttribute('y')]]))")
+
+
+def _wait_redraw(page: Page, before: str | None) -> str:
+    page.wait_for_function("v => document.body.dataset.mapVersion && document.body.dataset.mapVersion !== v",
+                           arg=before, timeout=30_000)
+    return str(page.evaluate("document.body.dataset.mapVersion"))
+
+
+def _set_slider(page: Page, selector: str, value: int) -> None:
+    page.eval_on_selector(selector, "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true})); }", value)
+
+
+def test_login_and_logout(browser: Any, server: LiveCollector, seeded: Seeded) -> None:
+    s = Session(browser, server)
+    try:
+        s.page.goto(f"{server.url}/studies/{seeded.study_a}/map")
+        assert "/login?next=" in s.page.url
+        s.page.fill("#username", "vic")
+        s.page.fill("#password", "wrong password here")
+        s.page.click("button[type=submit]")
+        assert "Wrong user name or password" in s.page.inner_text("[role=alert]")
+        assert s.errors == ["Failed to load resource: the server responded with a status of 401 "
+                            "(Unauthorized)"]  # the refused login answers 401, as it should
+        s.errors.clear()
+        s.page.fill("#password", PASSWORD)
+        s.page.click("button[type=submit]")
+        s.page.wait_for_url(f"{server.url}/studies/{seeded.study_a}/map")
+        s.ready()
+        assert s.page.inner_text(".who .user").startswith("vic")
+        s.page.click("text=Log out")
+        s.page.wait_for_url(f"{server.url}/login")
+        s.page.goto(f"{server.url}/studies")
+        assert "/login" in s.page.url
+        assert not s.errors, s.errors
+    finally:
+        s.context.close()
+
+
+PAGES = ["/studies", "/fleet", "/users", "/studies/{a}/map", "/studies/{a}/filters",
+         "/studies/{a}/statistics", "/studies/{a}/variants", "/studies/{a}/cases",
+         "/studies/{a}/tasks", "/studies/{a}/data", "/studies/{b}/map", "/studies/{b}/tasks"]
+
+
+def test_every_page_renders_without_errors_or_serious_accessibility_violations(
+        session: Callable[[str], Session], seeded: Seeded, screenshots: Path, browser: Any,
+        server: LiveCollector) -> None:
+    s = session("ada")
+    problems: dict[str, list[str]] = {}
+    for template in PAGES:
+        path = template.format(a=seeded.study_a, b=seeded.study_b)
+        page = s.open(path)
+        if "/map" in path:
+            page.wait_for_selector("body[data-map-version]")
+        assert page.locator("#page .error").count() == 0, (path, page.inner_text("#page"))
+        name = path.strip("/").replace("/", "-").replace(str(seeded.study_a), "a").replace(
+            str(seeded.study_b), "b")
+        page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+        found = _axe_serious(page) + [f"console: {e}" for e in s.errors]
+        if found:
+            problems[path] = found
+        s.errors.clear()
+    login = Session(browser, server)
+    try:
+        login.page.goto(f"{server.url}/login")
+        login.page.screenshot(path=str(screenshots / "login.png"))
+        if (found := _axe_serious(login.page) + login.errors):
+            problems["/login"] = found
+    finally:
+        login.context.close()
+    assert not problems, problems
+
+
+def test_each_role_sees_and_does_only_its_own(session: Callable[[str], Session], seeded: Seeded) -> None:
+    vic = session("vic")
+    page = vic.open(f"/studies/{seeded.study_a}/map")
+    nav = page.inner_text("header") + page.inner_text("nav.studynav")
+    assert "Fleet" not in nav and "Users" not in nav and "Data" not in nav
+    assert "Process map" in nav and "Statistics" in nav
+    page.goto(f"{vic.base}/fleet")
+    assert "Not allowed" in page.inner_text("h1")
+    page.goto(f"{vic.base}/studies/{seeded.study_b}/map")
+    assert "No such study" in page.inner_text("h1")
+    page = vic.open("/studies")
+    assert page.locator("text=New study").count() == 0  # viewers cannot create studies
+    ann = session("ann")
+    page = ann.open(f"/studies/{seeded.study_a}/data")
+    assert "Import a system log" in page.inner_text("#page")
+    assert "Fleet" not in page.inner_text("header")
+
+
+def test_a_slider_changes_the_map_and_visible_nodes_keep_their_positions(
+        session: Callable[[str], Session], seeded: Seeded) -> None:
+    s = session("ada")
+    page = s.open(f"/studies/{seeded.study_a}/map")
+    version = _wait_redraw(page, None)
+    _set_slider(page, "#slider-nodes", 100)
+    _set_slider(page, "#slider-arcs", 100)
+    version = _wait_redraw(page, version)
+    full = _map_nodes(page)
+    arcs_full = page.locator("svg.taskloom-map g.arc").count()
+    _set_slider(page, "#slider-nodes", 40)
+    version = _wait_redraw(page, version)
+    fewer = _map_nodes(page)
+    assert 0 < len(fewer) < len(full)
+    assert all(full[name] == pos for name, pos in fewer.items()), (full, fewer)
+    _set_slider(page, "#slider-nodes", 100)
+    version = _wait_redraw(page, version)
+    _set_slider(page, "#slider-arcs", 10)
+    _wait_redraw(page, version)
+    assert page.locator("svg.taskloom-map g.arc").count() < arcs_full
+    assert _map_nodes(page) == full
+    assert not s.errors, s.errors
+
+
+def test_expanding_an_activity_shows_its_task_level_sub_map(
+        session: Callable[[str], Session], seeded: Seeded) -> None:
+    s = session("vic")
+    page = s.open(f"/studies/{seeded.study_a}/map")
+    version = _wait_redraw(page, None)
+    before = _map_nodes(page)
+    triage = page.locator("svg.taskloom-map g.node[data-name='Triage']")
+    assert "expandable" in (triage.get_attribute("class") or "")
+    triage.focus()
+    page.keyboard.press("Enter")  # keyboard: select the node, its statistics appear
+    assert "Triage" in page.inner_text(".details h2")
+    page.click(".details button.expand")
+    _wait_redraw(page, version)
+    sub = page.locator("g.submap[data-activity='Triage']")
+    sub.wait_for()
+    task_nodes = set(sub.locator("g.node:not(.start):not(.end)").evaluate_all("gs => gs.map(g => g.dataset.name)"))
+    assert task_nodes == {"open chart", "review results", "write note"}
+    assert _map_nodes(page) == before  # expanding in place moves nothing else
+    assert not s.errors, s.errors
+
+
+def test_a_filter_changes_the_statistics(session: Callable[[str], Session], seeded: Seeded) -> None:
+    s = session("vic")
+    page = s.open(f"/studies/{seeded.study_a}/statistics")
+    cases = page.locator(".cards .card").first
+    assert "100 %" in cases.inner_text()
+    page.click("text=Edit filters")
+    page.select_option("#add-kind", "case_attribute")
+    page.click("text=Add filter")
+    page.check("dialog label:has-text('referred on') input")
+    page.click("dialog button.apply")
+    page.wait_for_function("() => !document.querySelector('.cards .card .value').textContent.includes('100')")
+    log = two_level_log()
+    referred = log.loc[log["case:end_reason"] == "referred on", "case"].nunique()
+    want = f"{referred} / {log['case'].nunique()}"
+    assert want in cases.inner_text()
+    assert "referred on" in page.inner_text(".filterbar")
+    # The same filter holds on the other pages of the study.
+    page = s.open(f"/studies/{seeded.study_a}/cases")
+    assert f"of {referred} matching" in page.inner_text(".pager")
+    assert not s.errors, s.errors
+
+
+def test_an_upload_with_a_bad_column_mapping_shows_the_error(
+        session: Callable[[str], Session], seeded: Seeded) -> None:
+    s = session("ann")
+    page = s.open(f"/studies/{seeded.study_a}/data")
+    csv = "case,step,when,who\n" + "".join(f"K{i},Start,2026-05-0{1 + i % 3}T10:00:00Z,nurse\n"
+                                          for i in range(12))
+    page.set_input_files("#log-file", files=[{"name": "mapping.csv", "mimeType": "text/csv",
+                                              "buffer": csv.encode()}])
+    page.click("text=Upload and inspect")
+    page.wait_for_selector("#map-timestamp")
+    assert page.eval_on_selector("#map-timestamp", "el => el.value") == "when"
+    page.select_option("#map-timestamp", "who")  # a text column as the timestamp
+    page.click("text=Preview")
+    alert = page.locator(".preview [role=alert]")
+    alert.wait_for()
+    text = alert.inner_text()
+    assert "mapping.csv" in text and "'who'" in text and "timestamp" in text
+    page.select_option("#map-timestamp", "when")
+    page.click("text=Preview")
+    page.wait_for_selector(".preview .okmsg")
+    assert "12 cases" in page.inner_text(".preview .okmsg")
+    # Only the refused preview itself shows in the console (Chrome logs every 4xx fetch).
+    assert s.errors == ["Failed to load resource: the server responded with a status of 422 "
+                        "(Unprocessable Entity)"], s.errors
