@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -192,16 +191,15 @@ class TypeModel:
     next_id: int = 1
 
     @classmethod
-    def load(cls, path: Path | None) -> TypeModel:
-        if path is None or not path.exists():
-            return cls({}, 1)
-        data = json.loads(path.read_text())
+    def from_json(cls, text: str) -> TypeModel:
+        """The model from its JSON text (as ``to_json`` writes it)."""
+        data = json.loads(text)
         return cls({str(k): {str(f): float(w) for f, w in v.items()} for k, v in data["types"].items()},
                    int(data.get("next_id", 1)))
 
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"version": 1, "next_id": self.next_id, "types": self.centroids},
-                                   indent=1, sort_keys=True))
+    def to_json(self) -> str:
+        return json.dumps({"version": 1, "next_id": self.next_id, "types": self.centroids},
+                          indent=1, sort_keys=True)
 
 
 def stable_ids(centroids: np.ndarray, names: list[str], model: TypeModel,

@@ -1,14 +1,14 @@
 """Task discovery end to end on an event frame: segment → features → cluster → ids → labels.
 
-Pure over data except the optional model and labels files that keep type ids and names
-stable across runs.
+Pure over data: the saved type model and the analyst's labels come in as values and the
+updated ones go out in the result; the command that asked reads and writes their files
+(``collector.services.tasks.discover_with_files``).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,6 @@ from taskloom.collector.tasks.labels import (
     IDLE_TYPE,
     distinctive_screens,
     generate_labels,
-    load_labels,
     merge_labels,
 )
 from taskloom.collector.tasks.refine import RefineParams, specific_votes, split_runs, split_tails
@@ -43,13 +42,21 @@ class Discovery:
     segments: pd.DataFrame  # SegmentTable.table plus task_type and instance
     labels: dict[str, str] = field(default_factory=dict)
     silhouette: dict[int, float] = field(default_factory=dict)
+    model: TypeModel = field(default_factory=lambda: TypeModel({}, 1))  # updated type model
 
 
 def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
-             cluster_params: ClusterParams | None = None, model_path: Path | None = None,
-             labels_path: Path | None = None, refine_params: RefineParams | None = None) -> Discovery:
-    """Find task instances and types in a task-mining event frame (see ``events.from_wire``)."""
+             cluster_params: ClusterParams | None = None, model: TypeModel | None = None,
+             saved_labels: dict[str, str] | None = None,
+             refine_params: RefineParams | None = None) -> Discovery:
+    """Find task instances and types in a task-mining event frame (see ``events.from_wire``).
+
+    ``model`` (the saved type model) keeps type ids stable across runs and ``saved_labels``
+    (the analyst's names) win over generated ones; neither is modified, the updated model
+    and labels are in the result.
+    """
     cp = cluster_params or ClusterParams()
+    model = TypeModel(dict(model.centroids), model.next_id) if model is not None else TypeModel({}, 1)
     seg = segment(ev, seg_params)
     st: SegmentTable = segment_table(ev, seg)
     table = st.table
@@ -69,17 +76,10 @@ def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
             seg, type_code = _refine(ev, seg, type_code, refine_params or RefineParams(), order)
             st = segment_table(ev, seg)
             table = st.table
-        model = TypeModel.load(model_path)
         ids = stable_ids(centroids, names, model, cp)
-        if model_path is not None:
-            model.save(model_path)
         screens = distinctive_screens(ev["title"], type_code[seg], len(ids))
         labels = generate_labels(centroids, names, ids, screens)
-    labels = merge_labels(load_labels(labels_path), labels)
-    if labels_path is not None:
-        import json
-
-        labels_path.write_text(json.dumps(labels, indent=1, sort_keys=True))
+    labels = merge_labels(saved_labels or {}, labels)
     table = table.copy()
     id_arr = np.asarray([*ids, IDLE_TYPE], dtype=object)
     table["task_type"] = id_arr[np.where(type_code >= 0, type_code, len(ids))]
@@ -88,7 +88,8 @@ def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
     inst_by_seg = table["task_instance"].to_numpy()
     type_by_seg = table["task_type"].to_numpy()
     pos = np.searchsorted(table.index.to_numpy(), seg)
-    return Discovery(type_by_seg[pos].astype(str), inst_by_seg[pos].astype(str), table, labels, scores)
+    return Discovery(type_by_seg[pos].astype(str), inst_by_seg[pos].astype(str), table, labels, scores,
+                     model)
 
 
 def first_symbols(ev: pd.DataFrame, seg: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:

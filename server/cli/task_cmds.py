@@ -150,8 +150,8 @@ def _load_study(name: str, db: str | None) -> tuple[Any, Any]:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
+    from taskloom.collector.services.tasks import discover_with_files
     from taskloom.collector.tasks.cluster import ClusterParams
-    from taskloom.collector.tasks.discover import discover
     from taskloom.collector.tasks.segment import SegmentParams
 
     if args.study is not None:
@@ -164,8 +164,9 @@ def cmd_discover(args: argparse.Namespace) -> int:
     else:
         rows, ev = _load_many(args.file, args.format)
     context = args.context == "on" or (args.context == "auto" and args.format == "taskloom")
-    res = discover(ev, SegmentParams(idle_gap_s=args.idle_gap, use_context=context),
-                   ClusterParams(seed=args.seed), args.model, args.labels)
+    res = discover_with_files(ev, args.model, args.labels,
+                              seg_params=SegmentParams(idle_gap_s=args.idle_gap, use_context=context),
+                              cluster_params=ClusterParams(seed=args.seed))
     out = rows.copy()
     out["task_type"] = res.task_type
     out["task_instance"] = res.task_instance
@@ -224,8 +225,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
+    from taskloom.collector.services.tasks import read_labels
     from taskloom.collector.tasks.features import segment_table
-    from taskloom.collector.tasks.labels import load_labels
     from taskloom.collector.tasks.stats import automation_candidates, type_table
 
     rows, ev = _load(args.file, args.format)
@@ -236,7 +237,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     table = st.table
     first_type = rows.groupby(seg, sort=True)["task_type"].first()
     table["task_type"] = first_type.reindex(table.index).astype(str).to_numpy()
-    labels = load_labels(args.labels)
+    labels = read_labels(args.labels)
     types = type_table(table, labels)
     days = max((int(ev["ts"].max()) - int(ev["ts"].min())) / 86_400_000, 1 / 24) if len(ev) else 1.0
     cand = automation_candidates(types, days)
