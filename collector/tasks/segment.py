@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from taskloom.collector.tasks.events import IDLE_KINDS, stream_order
+from taskloom.collector.tasks.restarts import restart_symbols
 from taskloom.collector.tasks.stepgroups import group_cuts, step_groups
 
 #: Identifier tokens the agent writes into titles (``NHS#3f9a1c2e``, ``U#…``).
@@ -38,7 +39,8 @@ class SegmentParams:
     gap_z: float = 0.8             # fallback: mean log-pause before it this many SDs above typical
     sparse_hard_share: float = 0.01  # fallback used when hard cuts are rarer than this
     start_needs_pause: bool = True  # pause-learnt start symbols cut only after a typical pause
-    step_groups: bool = True       # without context: a change of step group cuts (see stepgroups)
+    step_groups: bool = False      # without context: a change of step group cuts (see stepgroups)
+    restarts: bool = True          # without hard cues: cut where a routine starts over (restarts.py)
     app_title_change: bool = False  # without context: a new page/workbook in the same app cuts
 
 
@@ -95,6 +97,7 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
     start_ok = np.ones(n, dtype=bool)
     work = ~idle
     hard_share = hard[work].mean() if work.any() else 1.0
+    restart_at = np.zeros(n, dtype=bool)
     if hard_share >= p.sparse_hard_share:
         after_hard = np.bincount(codes[work], weights=hard[work], minlength=len(uniq))
         start = (counts >= p.start_min_count) & (after_hard >= p.start_share * np.maximum(counts, 1))
@@ -103,6 +106,11 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
         stretch = np.cumsum(hard)
         again = pd.DataFrame({"s": stretch, "c": codes}).groupby(["s", "c"]).cumcount().to_numpy() > 0
         start_ok = ~again
+    elif p.restarts:
+        w = np.flatnonzero(work)
+        found = restart_symbols(codes[w], hard[w])
+        cw = codes[w]
+        restart_at[w] = np.isin(cw, found) & np.r_[True, cw[1:] != cw[:-1]]
     else:
         lg = np.log(np.maximum(gap_s, 0.05))
         valid = work & ~new_user
@@ -111,8 +119,10 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
             np.bincount(codes[valid], minlength=len(uniq)), 1)
         start = (counts >= p.start_min_count) & ((mean_lg - mu) / sd >= p.gap_z)
     soft = start[codes] & work & start_ok
+    if hard_share < p.sparse_hard_share and p.restarts:
+        soft = restart_at & work
     paused = work & ~new_user
-    if hard_share < p.sparse_hard_share and p.start_needs_pause and paused.any():
+    if hard_share < p.sparse_hard_share and not p.restarts and p.start_needs_pause and paused.any():
         # Start symbols learnt from pauses cut only where the pause is at least typical.
         soft &= gap_s >= np.median(gap_s[paused])
     cuts = hard | soft

@@ -1,0 +1,149 @@
+"""Restart symbols: the steps routines begin with, learnt from how steps recur.
+
+A routine instance touches each of its regular screens and fields once (steps are
+templated, so the next record's row or id does not make a new step). So a step that
+marks the routine's restart divides the stream into *periods* in each of which the
+routine's regular steps occur exactly once; a step that recurs inside an instance (a
+copy, a repeated table field), a stray click or an optional step does not. The regular
+steps found this way are the routine's *members*; a step and its members form one
+routine, and several routines in one stream are told apart because one routine's steps
+do not occur once per period of another's. Each routine restarts at the member met
+first in the stream (work, and its recording, begins at a routine's start; the other
+members are later phases of the same cycle), and every occurrence of that member cuts. A "routine" whose start lies inside another
+routine's instances (a variant's block of spreadsheet steps) is a part of it, not a task.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RestartParams:
+    """When a step counts as a routine's regular step and start."""
+
+    min_count: int = 5          # a start occurs at least this often
+    once_share: float = 0.8     # a member occurs exactly once in this share of the periods
+    min_members: int = 3        # a routine has at least this many regular steps
+    inside_share: float = 0.5   # a routine starting this often inside another's instances is its part
+    max_candidates: int = 300
+    max_events: int = 50_000    # learnt on a prefix of the stream this long
+
+
+def once_shares(c: np.ndarray, stretch: np.ndarray, s: int) -> np.ndarray:
+    """Per symbol, the share of the periods of ``s`` (from one occurrence of ``s`` to the
+    next, within one hard-cut stretch) in which it occurs exactly once."""
+    m = int(c.max()) + 1
+    at = c == s
+    period = np.cumsum(at)
+    # Events before the first s of their stretch belong to no period.
+    first_in_stretch = np.r_[True, stretch[1:] != stretch[:-1]]
+    base = np.maximum.accumulate(np.where(first_in_stretch, period - at, 0))
+    inside = period > base
+    # A period closed by the stretch's end is incomplete: only periods followed by s count.
+    pid = period[inside]
+    if len(pid) == 0:
+        return np.zeros(m)
+    closed = np.zeros(int(period.max()) + 2, dtype=bool)
+    nxt = period[at] - 1  # the period each s (after the first in its stretch) closes
+    prev_ok = np.r_[False, stretch[np.flatnonzero(at)[1:]] == stretch[np.flatnonzero(at)[:-1]]]
+    closed[nxt[prev_ok]] = True
+    keep = closed[pid]
+    pid, sym = pid[keep], c[inside][keep]
+    n_periods = int(closed.sum())
+    if n_periods == 0:
+        return np.zeros(m)
+    key, cnt = np.unique(pid.astype(np.int64) * m + sym, return_counts=True)
+    once = np.bincount((key % m)[cnt == 1], minlength=m)
+    return once / n_periods
+
+
+def restart_symbols(codes: np.ndarray, hard: np.ndarray,
+                    params: RestartParams | None = None) -> np.ndarray:
+    """Symbol codes that start a routine (one per routine found); may be empty.
+
+    ``codes`` in stream order; ``hard``: events that already start a segment.
+    """
+    p = params or RestartParams()
+    n = min(len(codes), p.max_events)
+    if n < 2 * p.min_count:
+        return np.zeros(0, dtype=np.int64)
+    c, h = codes[:n], hard[:n].copy()
+    # Collapse runs of one step (typing bursts, repeated clicks) to their first event.
+    keep = np.r_[True, (c[1:] != c[:-1]) | h[1:]]
+    c, h = c[keep], h[keep]
+    stretch = np.cumsum(h)
+    m = int(c.max()) + 1
+    counts = np.bincount(c, minlength=m)
+    cand = np.flatnonzero(counts >= p.min_count)
+    if len(cand) > p.max_candidates:
+        cand = cand[np.argsort(-counts[cand], kind="stable")[: p.max_candidates]]
+    members: dict[int, set[int]] = {}
+    for s in cand:
+        share = once_shares(c, stretch, int(s))
+        regular = {int(y) for y in np.flatnonzero(share >= p.once_share) if counts[y] >= p.min_count}
+        regular.add(int(s))
+        if len(regular) >= p.min_members:
+            members[int(s)] = regular
+    # Routines: candidates that are regular steps of each other (union-find).
+    parent = {s: s for s in members}
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for s_, mem_ in members.items():
+        for y in mem_:
+            if y != s_ and y in members:
+                parent[root(s_)] = root(y)
+    routines: dict[int, list[int]] = {}
+    for s_ in members:
+        routines.setdefault(root(s_), []).append(s_)
+    first_at = np.full(m, len(c))
+    np.minimum.at(first_at, c, np.arange(len(c)))
+    found: list[tuple[int, set[int]]] = []
+    for group in routines.values():
+        mem: set[int] = set().union(*(members[x] for x in group))
+        if len(mem) >= p.min_members:
+            # Its first step: the member met first (a recording, like the work, begins
+            # at the start of a routine; later phases of it come after).
+            found.append((min(group, key=lambda y: first_at[y]), mem))
+    # A routine whose start lies inside the instances of a larger one (that one's steps
+    # before and after it) is a part of it (a variant's block of steps, a field pair the
+    # form repeats), not a task. Larger routines (more regular steps) are kept first.
+    found.sort(key=lambda x: (-len(x[1]), first_at[x[0]]))
+    starts: list[int] = []
+    kept: list[tuple[int, set[int]]] = []
+    for start, mem in found:
+        if not any(inside_share(c, a, mem_a, start) >= p.inside_share for a, mem_a in kept):
+            starts.append(start)
+            kept.append((start, mem))
+    log.info("restart symbols: %d routines (%d parts of others)", len(starts), len(found) - len(starts))
+    return np.asarray(sorted(starts), dtype=np.int64)
+
+
+def inside_share(c: np.ndarray, start: int, members: set[int], s: int) -> float:
+    """Share of the occurrences of ``s`` that lie inside an instance of the routine that
+    begins with ``start``: after its start and before another of its ``members``."""
+    at = c == start
+    period = np.cumsum(at)
+    is_member = np.isin(c, np.fromiter(members - {start}, dtype=np.int64)) if len(members) > 1 \
+        else np.zeros(len(c), dtype=bool)
+    # Members still to come in the same period (suffix counts per period).
+    rev = is_member[::-1].astype(np.int64)
+    per = period[::-1]
+    total = np.cumsum(rev)
+    first_of_period_rev = np.r_[True, per[1:] != per[:-1]]
+    offset = np.maximum.accumulate(np.where(first_of_period_rev, total - rev, 0))
+    later = (total - offset - rev)[::-1]
+    occ = (c == s) & (period > 0)
+    if not occ.any():
+        return 0.0
+    return float((later[occ] > 0).mean())
