@@ -183,6 +183,30 @@ def fit_types(x: sp.csr_matrix, params: ClusterParams, n_terms: int = 0,
     return labels, centroids, scores
 
 
+def fit_seeded(x: sp.csr_matrix, seeds: np.ndarray, params: ClusterParams) -> tuple[np.ndarray, np.ndarray]:
+    """Types given by routines: rows with a seed (0..R-1) keep it, the others (resumed
+    tails, stray work before the first restart) join the nearest routine's centroid.
+
+    Returns (labels, centroids k×d); routines with no rows are dropped and labels renumbered.
+    """
+    n = x.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, x.shape[1]))
+    z = reduce(x, params)
+    used, seeds_c = np.unique(seeds[seeds >= 0], return_inverse=True)
+    labels = np.full(n, -1, dtype=np.int64)
+    labels[seeds >= 0] = seeds_c
+    k = len(used)
+    if k == 0:
+        return np.zeros(n, dtype=np.int64), _centroids(x, np.zeros(n, dtype=np.int64))
+    centres = np.vstack([z[labels == j].mean(axis=0) for j in range(k)])
+    rest = labels < 0
+    if rest.any():
+        labels[rest] = np.argmin(((z[rest][:, None, :] - centres[None, :, :]) ** 2).sum(axis=2), axis=1)
+    log.info("task types: %d routines", k)
+    return labels, _centroids(x, labels)
+
+
 @dataclass
 class TypeModel:
     """Saved task types: id → centroid over named features, and the next free id number."""

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from taskloom.collector.tasks.cluster import ClusterParams, TypeModel, fit_types, stable_ids
+from taskloom.collector.tasks.cluster import (
+    ClusterParams,
+    TypeModel,
+    fit_seeded,
+    fit_types,
+    stable_ids,
+)
 from taskloom.collector.tasks.events import IDLE_KINDS, stream_order
 from taskloom.collector.tasks.features import (
     DENSE_NAMES,
@@ -28,7 +34,7 @@ from taskloom.collector.tasks.labels import (
     merge_labels,
 )
 from taskloom.collector.tasks.refine import RefineParams, specific_votes, split_runs, split_tails
-from taskloom.collector.tasks.segment import SegmentParams, segment, symbols
+from taskloom.collector.tasks.segment import SegmentParams, segment_routines, symbols
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +63,7 @@ def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
     """
     cp = cluster_params or ClusterParams()
     model = TypeModel(dict(model.centroids), model.next_id) if model is not None else TypeModel({}, 1)
-    seg = segment(ev, seg_params)
+    seg, routine = segment_routines(ev, seg_params)
     st: SegmentTable = segment_table(ev, seg)
     table = st.table
     work = ~table["idle"].to_numpy()
@@ -70,7 +76,12 @@ def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
         n_terms = len(names) - len(DENSE_NAMES)
         order = stream_order(ev)
         firsts = first_symbols(ev, seg, order)[work]
-        lab, centroids, scores = fit_types(x, cp, n_terms=n_terms, first=firsts)
+        if (routine[work] >= 0).any():
+            # Routines found from how steps recur are the types: a type is a routine that
+            # starts the same way and touches the same steps (see ``restarts``).
+            lab, centroids = fit_seeded(x, routine[work], cp)
+        else:
+            lab, centroids, scores = fit_types(x, cp, n_terms=n_terms, first=firsts)
         type_code[work] = lab
         if refine_params is None or refine_params.min_share <= 1.0:
             seg, type_code = _refine(ev, seg, type_code, refine_params or RefineParams(), order)
@@ -98,9 +109,10 @@ def first_symbols(ev: pd.DataFrame, seg: np.ndarray, order: np.ndarray | None = 
         order = stream_order(ev)
     e = ev.iloc[order]
     # Where a URL is known it names the page better than the title (a site's pages have
-    # their topic in the title): "the same start" means the same kind, app, site/screen.
+    # their topic in the title): "the same start" means the same kind, app and page (host
+    # and path with ids masked: one web app's screens are different starts).
     place = e["url"].astype("string").str.replace(r"^[a-z]+://", "", regex=True) \
-        .str.replace(r"/.*$", "", regex=True)
+        .str.replace(r"[?#].*$", "", regex=True)
     key = symbols(e.assign(title=place.fillna(e["title"].astype("string"))))
     codes, _ = pd.factorize(key)
     s = seg[order]

@@ -69,10 +69,16 @@ def restart_symbols(codes: np.ndarray, hard: np.ndarray,
 
     ``codes`` in stream order; ``hard``: events that already start a segment.
     """
+    return np.asarray([start for start, _ in routines(codes, hard, params)], dtype=np.int64)
+
+
+def routines(codes: np.ndarray, hard: np.ndarray,
+             params: RestartParams | None = None) -> list[tuple[int, set[int]]]:
+    """The routines found: (start symbol code, member symbol codes), ordered by start code."""
     p = params or RestartParams()
     n = min(len(codes), p.max_events)
     if n < 2 * p.min_count:
-        return np.zeros(0, dtype=np.int64)
+        return []
     c, h = codes[:n], hard[:n].copy()
     # Collapse runs of one step (typing bursts, repeated clicks) to their first event.
     keep = np.r_[True, (c[1:] != c[:-1]) | h[1:]]
@@ -126,7 +132,34 @@ def restart_symbols(codes: np.ndarray, hard: np.ndarray,
             starts.append(start)
             kept.append((start, mem))
     log.info("restart symbols: %d routines (%d parts of others)", len(starts), len(found) - len(starts))
-    return np.asarray(sorted(starts), dtype=np.int64)
+    return sorted(kept)
+
+
+def switch_cuts(codes: np.ndarray, cuts: np.ndarray, found: list[tuple[int, set[int]]]) -> np.ndarray:
+    """Events where the work moves to another routine's steps inside a segment (stream order).
+
+    An instance that skips its routine's optional first step, or the resumed rest of an
+    interrupted one, shows itself by its members: the first member of another routine
+    after one of the current routine starts a new segment. Steps that are members of
+    several routines decide nothing.
+    """
+    m = int(codes.max()) + 1 if len(codes) else 0
+    owner = np.full(m, -1, dtype=np.int64)
+    shared = np.zeros(m, dtype=bool)
+    for r, (_, mem) in enumerate(found):
+        idx = np.fromiter(mem, dtype=np.int64)
+        idx = idx[idx < m]
+        shared[idx] |= owner[idx] >= 0
+        owner[idx] = r
+    owner[shared] = -1
+    who = owner[codes] if m else np.zeros(0, dtype=np.int64)
+    seg = np.cumsum(cuts)
+    # The routine of the last member event before each event, within its segment.
+    pos = np.where(who >= 0, np.arange(len(codes)), -1)
+    last = np.maximum.accumulate(np.r_[-1, pos[:-1]]) if len(codes) else pos
+    prev = np.where(last >= 0, who[np.maximum(last, 0)], -1)
+    same_seg = (last >= 0) & (seg[np.maximum(last, 0)] == seg)
+    return (who >= 0) & same_seg & (prev >= 0) & (prev != who)
 
 
 def inside_share(c: np.ndarray, start: int, members: set[int], s: int) -> float:
@@ -147,3 +180,57 @@ def inside_share(c: np.ndarray, start: int, members: set[int], s: int) -> float:
     if not occ.any():
         return 0.0
     return float((later[occ] > 0).mean())
+
+
+def settle_cuts(cut: np.ndarray, member: np.ndarray, gap: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """Move each routine cut back to the longest pause among the steps that belong to no
+    routine right before it (an opening page several routines share, a stray click): they
+    lie between two instances, and people pause between instances. Arrays in stream order;
+    ``fixed`` cuts (hard cues) never move and are never crossed."""
+    n = len(cut)
+    out = cut & ~fixed
+    pos = np.flatnonzero(out)
+    if not len(pos):
+        return cut
+    # Start of the non-member run ending right before each cut.
+    barrier = member | fixed | cut
+    last_barrier = np.maximum.accumulate(np.where(barrier, np.arange(n), -1))
+    for i in pos:
+        a = int(last_barrier[i - 1]) + 1 if i > 0 else 0
+        if a >= i or fixed[a:i].any():
+            continue
+        j = a + int(np.argmax(gap[a:i + 1]))
+        if j != i:
+            out[i] = False
+            out[j] = True
+    return out | (cut & fixed)
+
+
+def attach_followers(codes: np.ndarray, found: list[tuple[int, set[int]]], min_count: int = 5,
+                     share: float = 0.9) -> list[tuple[int, set[int]]]:
+    """Routines with their irregular steps added: a step that is no routine's member but
+    nearly always comes after one routine's steps (a copy repeated per row, an optional
+    last edit) is part of that routine. Steps that follow any routine (an opening page
+    several share, a stray click) stay unattached."""
+    if not found or not len(codes):
+        return found
+    m = int(codes.max()) + 1
+    owner = np.full(m, -1, dtype=np.int64)
+    for r, (_, mem) in enumerate(found):
+        idx = np.fromiter(mem, dtype=np.int64)
+        owner[idx] = np.where(owner[idx] == -1, r, -2)
+    who = owner[codes]
+    pos = np.where(who >= 0, np.arange(len(codes)), -1)
+    last = np.maximum.accumulate(pos)
+    prev = np.where(last >= 0, who[np.maximum(last, 0)], -1)
+    loose = (who == -1) & (prev >= 0)
+    k = len(found)
+    counts = np.zeros((m, k))
+    np.add.at(counts, (codes[loose], prev[loose]), 1.0)
+    total = np.bincount(codes[who == -1], minlength=m).astype(float)
+    best = counts.argmax(axis=1)
+    ok = (total >= min_count) & (counts[np.arange(m), best] >= share * np.maximum(total, 1)) & (owner == -1)
+    out = [(start, set(mem)) for start, mem in found]
+    for x in np.flatnonzero(ok):
+        out[int(best[x])][1].add(int(x))
+    return out

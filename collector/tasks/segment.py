@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from taskloom.collector.tasks.events import IDLE_KINDS, stream_order
-from taskloom.collector.tasks.restarts import restart_symbols
+from taskloom.collector.tasks.restarts import attach_followers, routines, settle_cuts, switch_cuts
 from taskloom.collector.tasks.stepgroups import group_cuts, step_groups
 
 #: Identifier tokens the agent writes into titles (``NHS#3f9a1c2e``, ``U#…``).
@@ -69,10 +69,19 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
 
     ``ev`` is a task-mining frame (see ``collector.tasks.events``); rows may be in any order.
     """
+    return segment_routines(ev, params)[0]
+
+
+def segment_routines(ev: pd.DataFrame, params: SegmentParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(segment ids as ``segment`` gives them, per segment id the routine it restarts or -1).
+
+    Routines are found only where hard cues are sparse (see ``restarts``); a segment that
+    begins at a routine's restart step gets that routine's number (0..R-1).
+    """
     p = params or SegmentParams()
     n = len(ev)
     if n == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     order = stream_order(ev)
     s = ev.iloc[order]
     user = s["user"].to_numpy().astype(str)
@@ -98,6 +107,7 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
     work = ~idle
     hard_share = hard[work].mean() if work.any() else 1.0
     restart_at = np.zeros(n, dtype=bool)
+    routine_of_code = np.full(len(uniq), -1, dtype=np.int64)
     if hard_share >= p.sparse_hard_share:
         after_hard = np.bincount(codes[work], weights=hard[work], minlength=len(uniq))
         start = (counts >= p.start_min_count) & (after_hard >= p.start_share * np.maximum(counts, 1))
@@ -108,9 +118,17 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
         start_ok = ~again
     elif p.restarts:
         w = np.flatnonzero(work)
-        found = restart_symbols(codes[w], hard[w])
+        found = attach_followers(codes[w], routines(codes[w], hard[w]))
+        starts = np.asarray([start for start, _ in found], dtype=np.int64)
+        for r, (_, members) in enumerate(found):
+            mem = np.fromiter(members, dtype=np.int64)
+            # A step several routines share names none of them.
+            routine_of_code[mem] = np.where(routine_of_code[mem] == -1, r, -2)
+        routine_of_code[starts] = np.arange(len(found))
         cw = codes[w]
-        restart_at[w] = np.isin(cw, found) & np.r_[True, cw[1:] != cw[:-1]]
+        restart_at[w] = np.isin(cw, starts) & np.r_[True, cw[1:] != cw[:-1]]
+        restart_at[w] |= switch_cuts(cw, hard[w] | restart_at[w], found)
+        restart_at[w] = settle_cuts(restart_at[w], routine_of_code[cw] != -1, gap_s[w], hard[w])
     else:
         lg = np.log(np.maximum(gap_s, 0.05))
         valid = work & ~new_user
@@ -140,4 +158,13 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
     seg_sorted = np.cumsum(cuts) - 1
     out = np.empty(n, dtype=np.int64)
     out[order] = seg_sorted
-    return out
+    # Each segment's routine: that of its first step that belongs to exactly one routine.
+    owner = np.where(work, routine_of_code[codes], -1)
+    owner = np.where(owner >= 0, owner, -1)
+    pos = np.flatnonzero(owner >= 0)
+    routine = np.full(int(seg_sorted[-1]) + 1, -1, dtype=np.int64)
+    if len(pos):
+        seg_of = seg_sorted[pos]
+        firsts = np.r_[True, seg_of[1:] != seg_of[:-1]]
+        routine[seg_of[firsts]] = owner[pos[firsts]]
+    return out, routine
