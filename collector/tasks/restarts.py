@@ -6,7 +6,8 @@ marks the routine's restart divides the stream into *periods* in each of which t
 routine's regular steps occur exactly once; a step that recurs inside an instance (a
 copy, a repeated table field), a stray click or an optional step does not. The regular
 steps found this way are the routine's *members*; a step and its members form one
-routine, and several routines in one stream are told apart because one routine's steps
+routine (unless the member recurs far more often than the step: one that a busier
+routine shares does not join the two), and several routines in one stream are told apart because one routine's steps
 do not occur once per period of another's. Each routine restarts at the member met
 first in the stream (work, and its recording, begins at a routine's start; the other
 members are later phases of the same cycle), and every occurrence of that member cuts. A "routine" whose start lies inside another
@@ -19,6 +20,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -107,20 +109,25 @@ def routines(codes: np.ndarray, hard: np.ndarray,
 
     for s_, mem_ in members.items():
         for y in mem_:
-            if y != s_ and y in members:
+            # y recurs once per cycle of s_; it joins s_'s routine unless it also recurs
+            # far more often than s_ (a step another, busier routine shares).
+            if y != s_ and y in members and (s_ in members[y] or counts[y] <= 2 * counts[s_]):
                 parent[root(s_)] = root(y)
     routines: dict[int, list[int]] = {}
     for s_ in members:
         routines.setdefault(root(s_), []).append(s_)
     first_at = np.full(m, len(c))
     np.minimum.at(first_at, c, np.arange(len(c)))
+    groups = [(group, set().union(*(members[x] for x in group))) for group in routines.values()]
+    groups = [(group, mem) for group, mem in groups if len(mem) >= p.min_members]
     found: list[tuple[int, set[int]]] = []
-    for group in routines.values():
-        mem: set[int] = set().union(*(members[x] for x in group))
-        if len(mem) >= p.min_members:
-            # Its first step: the member met first (a recording, like the work, begins
-            # at the start of a routine; later phases of it come after).
-            found.append((min(group, key=lambda y: first_at[y]), mem))
+    for i, (group, mem) in enumerate(groups):
+        # Its first step: the member met first (a recording, like the work, begins at the
+        # start of a routine; later phases of it come after), among the steps that are
+        # no other routine's (a step two share may first appear in the other one).
+        other: set[int] = set().union(*(m for j, (_, m) in enumerate(groups) if j != i))
+        own = [y for y in group if y not in other] or group
+        found.append((min(own, key=lambda y: first_at[y]), mem))
     # A routine whose start lies inside the instances of a larger one (that one's steps
     # before and after it) is a part of it (a variant's block of steps, a field pair the
     # form repeats), not a task. Larger routines (more regular steps) are kept first.
@@ -128,7 +135,8 @@ def routines(codes: np.ndarray, hard: np.ndarray,
     starts: list[int] = []
     kept: list[tuple[int, set[int]]] = []
     for start, mem in found:
-        if not any(inside_share(c, a, mem_a, start) >= p.inside_share for a, mem_a in kept):
+        # Only the container's own steps count (a step both share says nothing).
+        if not any(inside_share(c, stretch, a, mem_a - mem, start) >= p.inside_share for a, mem_a in kept):
             starts.append(start)
             kept.append((start, mem))
     log.info("restart symbols: %d routines (%d parts of others)", len(starts), len(found) - len(starts))
@@ -140,8 +148,8 @@ def switch_cuts(codes: np.ndarray, cuts: np.ndarray, found: list[tuple[int, set[
 
     An instance that skips its routine's optional first step, or the resumed rest of an
     interrupted one, shows itself by its members: the first member of another routine
-    after one of the current routine starts a new segment. Steps that are members of
-    several routines decide nothing.
+    after one of the current routine starts a new segment, when the next member step
+    confirms it. Steps that are members of several routines decide nothing.
     """
     m = int(codes.max()) + 1 if len(codes) else 0
     owner = np.full(m, -1, dtype=np.int64)
@@ -159,16 +167,30 @@ def switch_cuts(codes: np.ndarray, cuts: np.ndarray, found: list[tuple[int, set[
     last = np.maximum.accumulate(np.r_[-1, pos[:-1]]) if len(codes) else pos
     prev = np.where(last >= 0, who[np.maximum(last, 0)], -1)
     same_seg = (last >= 0) & (seg[np.maximum(last, 0)] == seg)
-    return (who >= 0) & same_seg & (prev >= 0) & (prev != who)
+    # Confirmed by the next member step: one stray step of another routine is no switch.
+    n = len(codes)
+    nxt_pos = np.minimum.accumulate(np.r_[np.where(who >= 0, np.arange(n), n)[1:], n][::-1])[::-1]
+    nxt = np.where(nxt_pos < n, who[np.minimum(nxt_pos, n - 1)], -1)
+    return (who >= 0) & same_seg & (prev >= 0) & (prev != who) & (nxt == who)
 
 
-def inside_share(c: np.ndarray, start: int, members: set[int], s: int) -> float:
+def inside_share(c: np.ndarray, stretch: np.ndarray, start: int, members: set[int], s: int) -> float:
     """Share of the occurrences of ``s`` that lie inside an instance of the routine that
-    begins with ``start``: after its start and before another of its ``members``."""
+    begins with ``start``: after its start (in the same hard-cut stretch) and before another
+    of its ``members``."""
     at = c == start
-    period = np.cumsum(at)
-    is_member = np.isin(c, np.fromiter(members - {start}, dtype=np.int64)) if len(members) > 1 \
-        else np.zeros(len(c), dtype=bool)
+    new_stretch = np.r_[True, stretch[1:] != stretch[:-1]]
+    others = np.fromiter(members - {start}, dtype=np.int64)
+    is_member = np.isin(c, others) if len(others) else np.zeros(len(c), dtype=bool)
+    # An instance also ends where one of its steps comes again (the next one began
+    # without its first step).
+    rough = np.cumsum(at | new_stretch)
+    m = int(c.max()) + 1
+    key = pd.Series(np.where(is_member, rough.astype(np.int64) * m + c, -1 - np.arange(len(c))))
+    again = key.duplicated().to_numpy() & is_member
+    period = np.cumsum(at | new_stretch | again)
+    opened = np.zeros(int(period[-1]) + 1, dtype=bool)
+    opened[period[at | again]] = True  # periods that are an instance of the routine
     # Members still to come in the same period (suffix counts per period).
     rev = is_member[::-1].astype(np.int64)
     per = period[::-1]
@@ -176,10 +198,11 @@ def inside_share(c: np.ndarray, start: int, members: set[int], s: int) -> float:
     first_of_period_rev = np.r_[True, per[1:] != per[:-1]]
     offset = np.maximum.accumulate(np.where(first_of_period_rev, total - rev, 0))
     later = (total - offset - rev)[::-1]
-    occ = (c == s) & (period > 0)
-    if not occ.any():
+    occ = (c == s) & opened[period]
+    n_occ = int((c == s).sum())
+    if not n_occ:
         return 0.0
-    return float((later[occ] > 0).mean())
+    return float(((later > 0) & occ).sum()) / n_occ
 
 
 def settle_cuts(cut: np.ndarray, member: np.ndarray, gap: np.ndarray, fixed: np.ndarray) -> np.ndarray:

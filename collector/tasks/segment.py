@@ -33,7 +33,8 @@ class SegmentParams:
     """Segmentation knobs; the defaults suit agent data (pauses in seconds)."""
 
     idle_gap_s: float = 300.0      # a pause this long always ends a task
-    use_context: bool = True       # identifier/app changes end a task
+    use_context: bool | None = None  # identifier/app changes end a task (None: when titles carry ids)
+    context_share: float = 0.05    # None decides on: identifier tokens in this share of work titles
     start_share: float = 0.6       # a symbol is a start symbol if this share follows a hard cut
     start_min_count: int = 5       # ... and it occurs at least this often
     gap_z: float = 0.8             # fallback: mean log-pause before it this many SDs above typical
@@ -94,9 +95,15 @@ def segment_routines(ev: pd.DataFrame, params: SegmentParams | None = None) -> t
     # An idle period (idle_start … idle_end) is one segment of its own.
     resumed = np.r_[False, (kind[1:] == "idle_end") & (kind[:-1] == "idle_start")]
     hard = new_user | ((gap_s > p.idle_gap_s) | idle | np.r_[False, idle[:-1]]) & ~resumed
-    if p.use_context:
-        token = per_unique(s["title"].astype("string"),
-                           lambda t: t.str.extract(f"({TOKEN_RE})", expand=False)).replace("", pd.NA)
+    token = per_unique(s["title"].astype("string"),
+                       lambda t: t.str.extract(f"({TOKEN_RE})", expand=False)).replace("", pd.NA)
+    use_context = p.use_context
+    if use_context is None:
+        # The data decide: where titles name the record worked on, a change of record (or
+        # of app between records) ends a task; where they never do (research logs), an app
+        # switch is a step inside a routine (copy in the sheet, paste in the form).
+        use_context = bool(token[~idle].notna().mean() >= p.context_share) if (~idle).any() else False
+    if use_context:
         ctx = token.fillna("app:" + s["app"].fillna("")).to_numpy().astype(str)
         ctx_change = np.r_[False, ctx[1:] != ctx[:-1]]
         hard |= ctx_change & ~idle
@@ -144,11 +151,11 @@ def segment_routines(ev: pd.DataFrame, params: SegmentParams | None = None) -> t
         # Start symbols learnt from pauses cut only where the pause is at least typical.
         soft &= gap_s >= np.median(gap_s[paused])
     cuts = hard | soft
-    if not p.use_context and p.step_groups:
+    if not use_context and p.step_groups:
         # No identifiers to show the work context: a change of step group is one.
         groups = np.where(work, step_groups(codes, ~new_user)[codes], -1)
         cuts = cuts | (group_cuts(groups, ~new_user, gap_s, cuts) & work)
-    if not p.use_context and p.app_title_change:
+    if not use_context and p.app_title_change:
         # Without identifiers: moving to another page/workbook *within the same app* starts a
         # task, unless the previous event already started one (e.g. open workbook, then page).
         title = s["title"].astype("string")

@@ -50,7 +50,8 @@ def register(sub: Any) -> None:
                    help="labels file (JSON, type id → label): edit it to rename types")
     d.add_argument("--idle-gap", type=float, default=300.0, help="pause (s) that always ends a task")
     d.add_argument("--context", choices=("auto", "on", "off"), default="auto",
-                   help="cut on identifier/app changes (auto: on for taskloom data, off for research logs)")
+                   help="cut on identifier/app changes (auto: when window titles carry record "
+                        "identifiers, decided from the data whatever the format)")
     d.add_argument("--seed", type=int, default=0, help="clustering seed")
     d.set_defaults(func=cmd_discover)
 
@@ -163,7 +164,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise CliError("no input: give UI event files, or --study NAME for a study in the store")
     else:
         rows, ev = _load_many(args.file, args.format)
-    context = args.context == "on" or (args.context == "auto" and args.format == "taskloom")
+    context = None if args.context == "auto" else args.context == "on"
     res = discover_with_files(ev, args.model, args.labels,
                               seg_params=SegmentParams(idle_gap_s=args.idle_gap, use_context=context),
                               cluster_params=ClusterParams(seed=args.seed))
