@@ -180,12 +180,20 @@ def inside_share(c: np.ndarray, stretch: np.ndarray, start: int, members: set[in
     of its ``members``."""
     at = c == start
     new_stretch = np.r_[True, stretch[1:] != stretch[:-1]]
-    others = np.fromiter(members - {start}, dtype=np.int64)
-    is_member = np.isin(c, others) if len(others) else np.zeros(len(c), dtype=bool)
+    # A member that mostly comes right before the start (an optional opening step, such
+    # as opening the workbook) belongs to the next cycle: it does not keep one open.
+    n = len(c)
+    pos = np.arange(n)
+    next_at = np.minimum.accumulate(np.where(at, pos, n)[::-1])[::-1]
+    opener = (next_at - pos) <= 2
+    cand = np.fromiter(members - {start}, dtype=np.int64)
+    m = int(c.max()) + 1
+    pre = np.bincount(c[opener], minlength=m) > 0.5 * np.bincount(c, minlength=m)
+    others = cand[~pre[cand]] if len(cand) else cand
+    is_member = np.isin(c, others) if len(others) else np.zeros(n, dtype=bool)
     # An instance also ends where one of its steps comes again (the next one began
     # without its first step).
     rough = np.cumsum(at | new_stretch)
-    m = int(c.max()) + 1
     key = pd.Series(np.where(is_member, rough.astype(np.int64) * m + c, -1 - np.arange(len(c))))
     again = key.duplicated().to_numpy() & is_member
     period = np.cumsum(at | new_stretch | again)
