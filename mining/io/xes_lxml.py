@@ -8,6 +8,7 @@ with a line number); slower but complete. Nested attributes are skipped.
 from __future__ import annotations
 
 import io
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -41,8 +42,9 @@ def _local(tag: object) -> str:
     return text.rsplit("}", 1)[-1]
 
 
-def parse_xes_lxml(data: bytes, name: str) -> pd.DataFrame:
-    """Parse XES bytes into an event-log DataFrame (file order kept)."""
+def parse_xes_lxml(data: bytes | IO[bytes], name: str) -> pd.DataFrame:
+    """Parse XES (bytes, or a binary stream read as it parses) into an event-log
+    DataFrame (file order kept)."""
     event_cols: dict[str, _Collected] = {}
     trace_cols: dict[str, _Collected] = {}
     event_trace: list[int] = []
@@ -50,7 +52,8 @@ def parse_xes_lxml(data: bytes, name: str) -> pd.DataFrame:
     in_trace = in_event = False
     depth = 0  # nesting inside attribute elements: only depth-1 attributes count
     context = etree.iterparse(
-        io.BytesIO(data), events=("start", "end"), huge_tree=True, remove_comments=True
+        io.BytesIO(data) if isinstance(data, bytes) else data, events=("start", "end"),
+        remove_comments=True, remove_blank_text=True, resolve_entities=False, no_network=True,
     )
     try:
         for action, elem in context:

@@ -15,6 +15,8 @@ import pandas as pd
 
 #: One character XML 1.0 forbids (lone surrogates included).
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: The same for text that is valid UTF-8 (Arrow strings cannot hold lone surrogates).
+FORBIDDEN_UTF8 = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 REPLACEMENT = "\ufffd"
 
 
@@ -25,7 +27,10 @@ def xml_safe(text: str) -> str:
 
 def xml_safe_series(values: pd.Series) -> pd.Series:
     """A text column with every character XML 1.0 forbids replaced by U+FFFD (NA kept)."""
-    s = values.astype("str")
-    if s.str.contains(FORBIDDEN, regex=True, na=False).any():
-        s = s.str.replace(FORBIDDEN, REPLACEMENT, regex=True)
+    try:
+        s = values.astype("str")
+    except UnicodeEncodeError:  # lone surrogates in Python strings: replace them first
+        s = values.map(lambda v: xml_safe(v) if isinstance(v, str) else v).astype("str")
+    if s.str.contains(FORBIDDEN_UTF8, regex=True, na=False).any():
+        s = s.str.replace(FORBIDDEN_UTF8, REPLACEMENT, regex=True)
     return s
