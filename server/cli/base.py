@@ -52,7 +52,7 @@ def open_store(db: str | None) -> Iterator[Store]:
     try:
         store = Store.open(db)
     except (sa_exc.OperationalError, sa_exc.ArgumentError, sa_exc.NoSuchModuleError,
-            sa_exc.InterfaceError) as exc:
+            sa_exc.InterfaceError, ValueError) as exc:  # ValueError: a URL's port not a number
         raise CliError(f"cannot open the database {db or '(embedded)'}: "
                        f"{str(exc).splitlines()[0]} — check --db / TASKLOOM_DB") from None
     try:
