@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from taskloom.errors import UserError
 from taskloom.server.cli import redact
-from taskloom.server.cli.base import CliError
+from taskloom.server.cli.base import CliError, printable
 
 # Area modules, in the order their commands appear in --help. A module that is not
 # there yet (or whose extra is not installed) is skipped with a debug message.
@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except UserError as exc:
-        sys.stderr.write(f"taskloom: error: {exc}\n")
+        sys.stderr.write(f"taskloom: error: {printable(exc, keep_lines=True)}\n")
         return 2
     return int(result or 0)
 

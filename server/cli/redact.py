@@ -4,6 +4,8 @@
 uvicorn's logs and tracebacks alike pass through ``mask``: a password in a URL
 (``scheme://user:***@host``), a ``password=…`` pair, and the literal password of every
 URL registered with ``register_url`` (``--db``, ``TASKLOOM_DB``) become ``***``.
+Standard output also has its control characters escaped (``base.printable``): what
+commands print is stored or read text, never terminal control.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 import sys
 from typing import Any, TextIO, cast
 from urllib.parse import unquote, urlsplit
+
+from taskloom.server.cli.base import printable
 
 MASK = "***"
 #: scheme://user:PASSWORD@ — greedy to the last "@" of the token (an unescaped "@" in a
@@ -53,11 +57,13 @@ def mask(text: str) -> str:
 class MaskingStream:
     """A text stream that masks what is written and passes everything else through."""
 
-    def __init__(self, inner: TextIO) -> None:
+    def __init__(self, inner: TextIO, escape: bool = False) -> None:
         self._inner = inner
+        self._escape = escape
 
     def write(self, text: str) -> int:
-        self._inner.write(mask(text))
+        shown = mask(text)
+        self._inner.write(printable(shown, keep_lines=True) if self._escape else shown)
         return len(text)
 
     def writelines(self, lines: Any) -> None:
@@ -73,4 +79,4 @@ def install() -> None:
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if not isinstance(stream, MaskingStream):
-            setattr(sys, name, cast(TextIO, MaskingStream(stream)))
+            setattr(sys, name, cast(TextIO, MaskingStream(stream, escape=name == "stdout")))
