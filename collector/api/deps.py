@@ -13,6 +13,7 @@ from fastapi import Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from taskloom.collector.api.guard import CALLER_KEY
 from taskloom.collector.limits import Limits, TokenBuckets
 from taskloom.collector.store import Admin, Device, DeviceInfo, Store, Study
 
@@ -55,8 +56,16 @@ def _token(creds: HTTPAuthorizationCredentials | None, missing: str) -> str:
     return creds.credentials
 
 
-def device_auth(store: StoreDep, creds: Credentials) -> Device:
+def _vouched(request: Request, kind: type[Device] | type[Admin]) -> Device | Admin | None:
+    """What the guard middleware (collector.api.guard) already authenticated, if anything."""
+    found = getattr(request.state, CALLER_KEY, None)
+    return found if isinstance(found, kind) else None
+
+
+def device_auth(request: Request, store: StoreDep, creds: Credentials) -> Device:
     """The device a Bearer device token belongs to (401 when missing, unknown or revoked)."""
+    if isinstance(found := _vouched(request, Device), Device):
+        return found
     return store.authenticate_device(_token(
         creds, "no device token; send 'Authorization: Bearer <device_token>' "
                "(enrol first at POST /api/v1/agent/enroll)"))
@@ -65,6 +74,8 @@ def device_auth(store: StoreDep, creds: Credentials) -> Device:
 def admin_auth(request: Request, store: StoreDep, creds: Credentials) -> Admin:
     """The admin behind a Bearer admin token (401 when missing or unknown), or the caller
     that the app's ``session_auth`` hook (the console's login cookie) vouches for."""
+    if creds is not None and isinstance(found := _vouched(request, Admin), Admin):
+        return found
     session_auth = getattr(request.app.state, "session_auth", None)
     if creds is None and session_auth is not None and (caller := session_auth(request)):
         return caller
