@@ -29,12 +29,13 @@ from taskloom.collector.api.routes import (
     exports,
     imports,
     studies,
+    tokens,
 )
 from taskloom.collector.limits import Limits, TokenBuckets
 from taskloom.collector.store import Store
 
 ROUTERS = (agent.router, events.router, studies.router, devices.router, imports.router,
-           exports.router, ehr_metrics.router)
+           exports.router, ehr_metrics.router, tokens.router)
 
 
 def install(app: FastAPI, store: Store, limits: Limits | None = None) -> None:
