@@ -52,8 +52,9 @@ def serve(store: Store, settings: Settings, say: Callable[[str], None], *,
         for srv in getattr(server, "servers", []):
             for sock in srv.sockets:
                 host, port = sock.getsockname()[:2]
+                docs = "/docs" if settings.api_docs else "/openapi.json, admins only"
                 say(f"taskloom collector listening on http://{host}:{port} "
-                    f"(console: http://{host}:{port}/ · API docs: http://{host}:{port}/docs)")
+                    f"(console: http://{host}:{port}/ · API spec: http://{host}:{port}{docs})")
 
     server.startup = startup  # type: ignore[method-assign]
     server.run()

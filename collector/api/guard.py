@@ -4,11 +4,12 @@ FastAPI reads a request's body *before* it resolves a route's dependencies, so a
 checked in a dependency is checked too late: a client without a token could make the
 server hold a 1 GiB body before the 401. The guard closes that gap:
 
-1. a client address that failed authentication too often gets 429 + Retry-After;
-2. the caller is authenticated from the request's headers alone (Bearer token, or the
+1. the caller is authenticated from the request's headers alone (Bearer token, or the
    console's session cookie through the app's ``session_check`` hook) — a 401 is sent
-   without reading a byte of the body;
-3. the body is bounded while it streams, per endpoint (``limit_for``): a declared
+   without reading a byte of the body; a client address that failed too often gets
+   429 + Retry-After instead (valid tokens from it still pass, so one attacker behind a
+   shared proxy address cannot lock the fleet out);
+2. the body is bounded while it streams, per endpoint (``limit_for``): a declared
    ``Content-Length`` over the limit is a 413 at once, a chunked body is cut at the
    limit with a 413. Early answers carry ``Connection: close`` so the rest of a refused
    body is not read.
@@ -138,14 +139,14 @@ class Guard:
         kind = auth_kind(path)
         if kind != "open":
             key = client_key(scope)
-            if (wait := self.failures.wait(key)) > 0:
-                retry = max(1, math.ceil(wait))
-                await _answer(send, 429, "too many failed authentications from this address; "
-                                         f"retry after {retry} s with a valid token",
-                              {"Retry-After": str(retry)})
-                return
             refused = await self._authenticate(scope, kind)
             if refused is not None:
+                if (wait := self.failures.wait(key)) > 0:
+                    retry = max(1, math.ceil(wait))
+                    await _answer(send, 429, "too many failed authentications from this "
+                                             f"address; retry after {retry} s with a valid token",
+                                  {"Retry-After": str(retry)})
+                    return
                 self.failures.take(key)
                 await _answer(send, 401, refused, {"WWW-Authenticate": "Bearer"})
                 return

@@ -39,7 +39,8 @@ def test_configured_admin_token_is_accepted(tmp_path: Path, monkeypatch: pytest.
             ok = client.get("/api/v1/studies",
                             headers={"Authorization": "Bearer tla_from-the-deployment-secret-store"})
             bad = client.get("/api/v1/studies", headers={"Authorization": "Bearer tla_other"})
-            spec = client.get("/openapi.json").json()
+            spec = client.get("/openapi.json", headers={
+                "Authorization": "Bearer tla_from-the-deployment-secret-store"}).json()
     finally:
         store.close()
     assert ok.status_code == 200 and bad.status_code == 401
