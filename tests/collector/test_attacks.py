@@ -197,6 +197,20 @@ def test_one_poisoned_event_is_quarantined_and_its_499_neighbours_stored(
     assert len(quarantined[0].payload) <= 65536
 
 
+def test_nesting_past_the_json_parser_limit_is_a_400_and_quarantined(server: LiveCollector) -> None:
+    """Past orjson's 1024 levels the body cannot be parsed at all: refused whole (400, not
+    500), kept in the quarantine, and the server goes on."""
+    dev = server.enroll(server.study)
+    events = wire_batch(3)
+    events[1] = wire_event(1, attrs="PLACEHOLDER")
+    body = orjson.dumps({"events": events}).replace(b'"PLACEHOLDER"', _splice("nested:5000"))
+    with server.client(dev["device_token"]) as c:
+        r = c.post("/api/v1/events", content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400 and "not valid JSON" in r.json()["detail"]
+        assert c.post("/api/v1/events", json={"events": wire_batch(2, 10)}).status_code == 200
+    assert [q.event_id for q in _quarantine(server, dev["device_id"])] == [None]
+
+
 def test_concurrent_big_attrs_bodies_stay_within_memory_bound(server: LiveCollector) -> None:
     """Row 2 scaled: 16 concurrent bodies of ~8 MiB, each one event with a huge attrs list;
     bodies in memory at once are capped, so the peak does not grow with the count."""
