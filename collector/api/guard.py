@@ -12,7 +12,8 @@ server hold a 1 GiB body before the 401. The guard closes that gap:
 2. the body is bounded while it streams, per endpoint (``limit_for``): a declared
    ``Content-Length`` over the limit is a 413 at once, a chunked body is cut at the
    limit with a 413. Early answers carry ``Connection: close`` so the rest of a refused
-   body is not read.
+   body is not read. A body (other than an upload) that does not arrive within
+   ``body_timeout_s`` is a 408.
 
 Every response gets ``X-Content-Type-Options: nosniff``; responses that carry a token
 (enrolment, new tokens) ``Cache-Control: no-store``. The route dependencies
@@ -156,6 +157,8 @@ class Guard:
             await _answer(send, 413, f"request body of {declared} bytes is over the limit of "
                                      f"{limit} bytes for {path}; send less")
             return
+        # uploads may take long on slow links (they need an admin); other bodies are small
+        timeout = None if _UPLOAD_RE.match(path) else limits.body_timeout_s
         started = False
         inner_send = _with_headers(send, path)
 
@@ -165,7 +168,7 @@ class Guard:
             await inner_send(message)
 
         try:
-            await self.app(scope, _bounded(receive, limit, path), tracked)
+            await self.app(scope, _bounded(receive, limit, path, timeout), tracked)
         except BodyTooLarge as exc:
             if started:
                 raise
@@ -205,19 +208,36 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def _bounded(receive: Receive, limit: int, path: str) -> Receive:
-    """``receive`` that raises BodyTooLarge (413) once more than ``limit`` bytes came."""
+def _bounded(receive: Receive, limit: int, path: str, timeout_s: float | None) -> Receive:
+    """``receive`` that raises BodyTooLarge (413) once more than ``limit`` bytes came, and
+    408 when the whole body has not come within ``timeout_s`` of the first read (None:
+    no deadline). Once the body is complete, reads pass straight through (they then only
+    wait for the client to disconnect)."""
     seen = 0
+    done = False
+    deadline: float | None = None
 
     async def wrapped() -> Message:
-        nonlocal seen
-        message = await receive()
+        nonlocal seen, done, deadline
+        if done or timeout_s is None:
+            message = await receive()
+        else:
+            if deadline is None:
+                deadline = anyio.current_time() + timeout_s
+            try:
+                with anyio.fail_after(max(0.0, deadline - anyio.current_time())):
+                    message = await receive()
+            except TimeoutError:
+                raise HTTPException(408, f"the request body did not arrive within "
+                                         f"{timeout_s:g} s; retry",
+                                    headers={"Connection": "close"}) from None
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
                 raise BodyTooLarge(413, f"request body is over the limit of {limit} bytes "
                                         f"for {path}; send less",
                                    headers={"Connection": "close"})
+            done = not message.get("more_body", False)
         return message
 
     return wrapped

@@ -427,3 +427,28 @@ def test_byte_a_second_headers_cannot_extend_the_timeout(tmp_path: Path) -> None
         s.close()
     finally:
         srv.stop()
+
+
+def test_a_trickled_body_is_cut_at_the_body_timeout(tmp_path: Path) -> None:
+    """Enrol needs no token, so its body is the one an outsider can trickle: 408."""
+    srv = LiveCollector(None, tmp_path, env={"TASKLOOM_BODY_TIMEOUT_S": "1.5"}).start()
+    try:
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        s.sendall(b"POST /api/v1/agent/enroll HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+        started = time.monotonic()
+        answer = b""
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for _ in range(20):
+                s.sendall(b" ")
+                s.settimeout(0.5)
+                try:
+                    answer = s.recv(200)
+                    break
+                except TimeoutError:
+                    continue
+        s.close()
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+        assert time.monotonic() - started < 4
+    finally:
+        srv.stop()
