@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from taskloom.collector.api.guard import CALLER_KEY
 from taskloom.collector.limits import Limits, TokenBuckets
@@ -29,17 +30,17 @@ UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 _bearer = HTTPBearer(auto_error=False, description="device token (agents) or admin token")
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_limits(request: Request) -> Limits:
+async def get_limits(request: Request) -> Limits:
     limits: Limits = request.app.state.limits
     return limits
 
 
-def get_buckets(request: Request) -> TokenBuckets:
+async def get_buckets(request: Request) -> TokenBuckets:
     buckets: TokenBuckets = request.app.state.buckets
     return buckets
 
@@ -62,13 +63,17 @@ def _vouched(request: Request, kind: type[Device] | type[Admin]) -> Device | Adm
     return found if isinstance(found, kind) else None
 
 
-def device_auth(request: Request, store: StoreDep, creds: Credentials) -> Device:
-    """The device a Bearer device token belongs to (401 when missing, unknown or revoked)."""
+async def device_auth(request: Request, store: StoreDep, creds: Credentials) -> Device:
+    """The device a Bearer device token belongs to (401 when missing, unknown or revoked).
+
+    Async: on the ingest path the guard has already looked the token up, so this costs
+    no thread hop; otherwise the lookup runs in the thread pool.
+    """
     if isinstance(found := _vouched(request, Device), Device):
         return found
-    return store.authenticate_device(_token(
-        creds, "no device token; send 'Authorization: Bearer <device_token>' "
-               "(enrol first at POST /api/v1/agent/enroll)"))
+    token = _token(creds, "no device token; send 'Authorization: Bearer <device_token>' "
+                          "(enrol first at POST /api/v1/agent/enroll)")
+    return await run_in_threadpool(store.authenticate_device, token)
 
 
 def admin_auth(request: Request, store: StoreDep, creds: Credentials) -> Admin:
