@@ -8,7 +8,8 @@ server hold a 1 GiB body before the 401. The guard closes that gap:
    console's session cookie through the app's ``session_check`` hook) — a 401 is sent
    without reading a byte of the body; a client address that failed too often gets
    429 + Retry-After instead (valid tokens from it still pass, so one attacker behind a
-   shared proxy address cannot lock the fleet out);
+   shared proxy address cannot lock the fleet out). Failed enrolments count too; as
+   their token is in the body, an address over the limit gets 429 for any enrolment;
 2. the body is bounded while it streams, per endpoint (``limit_for``): a declared
    ``Content-Length`` over the limit is a 413 at once, a chunked body is cut at the
    limit with a 413. Early answers carry ``Connection: close`` so the rest of a refused
@@ -151,6 +152,13 @@ class Guard:
                 self.failures.take(key)
                 await _answer(send, 401, refused, {"WWW-Authenticate": "Bearer"})
                 return
+        enrol = path == ENROLL_PATH
+        if enrol and (wait := self.failures.wait(client_key(scope))) > 0:
+            # the enrolment token is in the body: an address guessing them waits it out
+            retry = max(1, math.ceil(wait))
+            await _answer(send, 429, "too many failed enrolments from this address; retry "
+                                     f"after {retry} s", {"Retry-After": str(retry)})
+            return
         limit = limit_for(path, limits)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -164,7 +172,10 @@ class Guard:
 
         async def tracked(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if enrol and message["status"] == 401:
+                    self.failures.take(client_key(scope))
             await inner_send(message)
 
         try:

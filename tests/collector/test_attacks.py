@@ -346,9 +346,19 @@ def test_failed_authentication_is_rate_limited_per_address(tmp_path: Path) -> No
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
         with srv.client(good) as c:  # a valid token from the same address still passes
             assert c.get("/api/v1/studies").status_code == 200
+        with srv.client() as c:  # enrolment tokens are guessed in the body: refused while over
+            enrol = c.post("/api/v1/agent/enroll", json={"enrollment_token": "tle_x", "hostname": "h"})
+        assert enrol.status_code == 429 and "retry-after" in enrol.headers
         time.sleep(int(limited.headers["retry-after"]) + 0.5)
         with srv.client("tla_wrong") as c:  # refilled: a failure is a 401 again
             assert c.get("/api/v1/studies").status_code == 401
+        # another address has a bucket of its own; failed enrolments count as failures
+        other = httpx.HTTPTransport(local_address="127.0.0.2")
+        with httpx.Client(base_url=srv.url, transport=other, timeout=30) as c:
+            wrong = [c.post("/api/v1/agent/enroll", json={"enrollment_token": "tle_x",
+                                                          "hostname": "h"}).status_code
+                     for _ in range(8)]
+        assert wrong[:5] == [401] * 5 and wrong[-1] == 429, wrong
     finally:
         srv.stop()
 
