@@ -55,15 +55,45 @@ def guarded_protocol(base: type[asyncio.Protocol], header_timeout_s: float,
         _seen_cycle: Any = None
 
         def connection_made(self, transport: Any) -> None:
-            if len(self.connections) >= max_connections:
+            if len(self.connections) >= max_connections and not self._evict_one():
                 self._refused = True
                 self.transport = transport
                 transport.write(_503)
                 transport.close()
-                log.warning("over %d open connections: refused a new one", max_connections)
+                log.warning("%d open connections, all busy: refused a new one", max_connections)
                 return
             super().connection_made(transport)
             self._arm()
+
+        def _evict_one(self) -> bool:
+            """Make room by closing the connection that has waited longest for a request's
+            headers (or sat idle between requests); False when every one is busy."""
+            oldest: Any = None
+            for other in self.connections:
+                since = other._waiting_since() if isinstance(other, Guarded) else None
+                if since is not None and (oldest is None or since < oldest[0]):
+                    oldest = (since, other)
+            if oldest is None:
+                return False
+            victim = oldest[1]
+            victim._disarm()
+            if victim.transport is not None and not victim.transport.is_closing():
+                victim.transport.write(_408 if victim.cycle is None else b"")
+                victim.transport.close()
+            self.connections.discard(victim)
+            log.warning("%d open connections: closed the one idle longest for a new one",
+                        max_connections)
+            return True
+
+        def _waiting_since(self) -> float | None:
+            """When this connection began waiting for headers, or None while it is busy
+            with a request (reading its body, running it, answering)."""
+            if self._header_timer is not None:
+                return self._header_timer.when() - header_timeout_s
+            cycle = self.cycle
+            if cycle is not None and cycle.response_complete and not self.pipeline:
+                return 0.0  # idle between requests: the first to go
+            return None
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
