@@ -17,6 +17,9 @@ from taskloom.server.connguard import connection_cap, guarded_protocol, install_
 
 #: The most header bytes one request may send (h11; httptools has its own 80 KiB bound).
 MAX_HEADER_BYTES = 64 * 1024
+#: The listen backlog, which is also how many connections asyncio accepts in one go
+#: before the connection guard can close any: small, so a flood cannot pile up sockets.
+ACCEPT_BACKLOG = 128
 
 
 def serve(store: Store, settings: Settings, say: Callable[[str], None], *,
@@ -33,7 +36,7 @@ def serve(store: Store, settings: Settings, say: Callable[[str], None], *,
                             log_level=settings.log_level, access_log=access_log,
                             timeout_keep_alive=settings.keepalive_timeout_s,
                             h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-                            backlog=min(2048, cap),
+                            backlog=min(ACCEPT_BACKLOG, cap),
                             server_header=False, http=settings.http, loop=settings.loop)
     config.load()
     config.http_protocol_class = guarded_protocol(config.http_protocol_class,

@@ -7,7 +7,9 @@ Attacks (each against a live server on loopback, SQLite):
    with a declared Content-Length and chunked, then three at once;
 2. one device, 45 concurrent 8 MiB bodies whose one event has ``attrs`` holding a
    2.7M-element list;
-3. a gzip bomb to ``/studies/{id}/imports/preview``: a ~1 MB ``.csv.gz`` inflating to 1 GiB.
+3. a gzip bomb to ``/studies/{id}/imports/preview``: a ~1 MB ``.csv.gz`` inflating to 1 GiB;
+4. 10,100 connections that never finish their headers, twice, with a valid request in
+   the middle of each round (open file descriptors of the server, log growth).
 
 The server's resident memory is sampled from /proc/<pid>/status every 10 ms during each
 attack. The baseline is the same server idle (after start and one request). The peer
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import socket
 import sys
 import tempfile
 import threading
@@ -38,26 +41,28 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.collector.factories import wire_event  # noqa: E402
-from tests.support.attack import memory_kib, stream_request  # noqa: E402
+from tests.support.attack import memory_kib, open_fds, stream_request  # noqa: E402
 from tests.support.collector import LiveCollector  # noqa: E402
 
 MB = 1024 * 1024
 
 
 class Sampler:
-    """Peak VmRSS of a process while a block runs (sampled every 10 ms)."""
+    """The peak of ``measure()`` (default: the process's VmRSS in KiB) while a block runs,
+    sampled every 10 ms."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, measure: Callable[[int], int] | None = None) -> None:
         self.pid = pid
-        self.peak_kib = 0
+        self.measure = measure or (lambda p: memory_kib(p)["VmRSS"])
+        self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.peak_kib = max(self.peak_kib, memory_kib(self.pid)["VmRSS"])
-            except (FileNotFoundError, KeyError):
+                self.peak = max(self.peak, self.measure(self.pid))
+            except (OSError, KeyError):
                 return
             time.sleep(0.01)
 
@@ -97,7 +102,7 @@ def measured(srv: LiveCollector, attack: Callable[[], Any]) -> tuple[Any, float,
         result = attack()
     time.sleep(0.5)
     after = memory_kib(srv.proc.pid)["VmRSS"] / 1024
-    return result, sampler.peak_kib / 1024, after
+    return result, sampler.peak / 1024, after
 
 
 def report(name: str, idle: float, peak: float, after: float, detail: str) -> None:
@@ -204,10 +209,47 @@ def attack_gzip_bomb(workdir: Path, inflated: int) -> None:
                f"status {resp.status_code}: {resp.text[:90]}")
 
 
+def attack_slow_headers(workdir: Path, n: int, rounds: int = 2) -> None:
+    """Row 4: ``n`` connections that never finish their headers, ``rounds`` times; a valid
+    request in the middle of each round; the server's open file descriptors sampled."""
+    with server(workdir / "slow") as (srv, admin, _idle):
+        assert srv.proc is not None
+        pid = srv.proc.pid
+        base_fds = open_fds(pid)
+        log_before = srv.log_path.stat().st_size
+        for round_no in range(1, rounds + 1):
+            with Sampler(pid, open_fds) as fds:
+                socks: list[socket.socket] = []
+                errors = 0
+                started = time.monotonic()
+                for _ in range(n):
+                    try:
+                        s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+                        s.sendall(b"GET /api/v1/studies HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                        socks.append(s)
+                    except OSError:
+                        errors += 1
+                opened = time.monotonic() - started
+                t0 = time.monotonic()
+                with srv.client(admin) as c:
+                    status = c.get("/api/v1/studies").status_code
+                latency = time.monotonic() - t0
+            for s in socks:
+                s.close()
+            peak_fds = fds.peak
+            print(f"4 round {round_no}: {n} slow-header connections opened in {opened:.1f} s "
+                  f"({errors} connect errors); valid request during it: {status} in "
+                  f"{latency * 1000:.0f} ms; server open fds peak {peak_fds} (idle {base_fds})",
+                  flush=True)
+        time.sleep(1)
+        grown = srv.log_path.stat().st_size - log_before
+        print(f"4 server log grew {grown / 1024:.1f} KiB over {rounds} rounds", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (the smoke test)")
-    parser.add_argument("--only", default="123", help="which attacks to run, e.g. 12 (default 123)")
+    parser.add_argument("--only", default="1234", help="which attacks to run, e.g. 12 (default 1234)")
     args = parser.parse_args()
     big = 64 * MB if args.quick else 1024 * MB
     concurrency, n_items = (8, 2_700_000) if args.quick else (45, 2_700_000)
@@ -224,6 +266,8 @@ def main() -> None:
                   flush=True)
         if "3" in args.only:
             attack_gzip_bomb(work, big)
+        if "4" in args.only:
+            attack_slow_headers(work, 300 if args.quick else 10_100)
 
 
 if __name__ == "__main__":
