@@ -35,6 +35,7 @@ from taskloom.collector.store.events import EventsArea
 from taskloom.collector.store.quarantine import QuarantineArea
 from taskloom.collector.store.rows import (
     Admin,
+    AdminTokenInfo,
     AuditEntry,
     Device,
     DeviceInfo,
@@ -68,6 +69,7 @@ class Store(TokensArea, StudiesArea, DevicesArea, EventsArea, QuarantineArea, Sy
 
 __all__ = [
     "Admin",
+    "AdminTokenInfo",
     "AuditEntry",
     "AuthError",
     "Conflict",
