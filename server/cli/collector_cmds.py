@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from taskloom.server.cli.base import CliError, add_db_option, open_store, out, when
+from taskloom.server.cli.base import CliError, add_db_option, open_store, out, printable, when
 from taskloom.server.cli.logopts import add_log_arguments
 
 MAPPING_OPTIONS = ("case", "activity", "timestamp", "start_timestamp", "resource",
@@ -172,7 +172,7 @@ def cmd_study_list(args: argparse.Namespace) -> int:
         return 0
     out(f"{'ID':>4}  {'NAME':<30} {'DEVICES':>7}  CREATED")
     for s in studies:
-        out(f"{s.id:>4}  {s.name:<30} {s.devices:>7}  {when(s.created_at)}")
+        out(f"{s.id:>4}  {printable(s.name):<30} {s.devices:>7}  {when(s.created_at)}")
     return 0
 
 
@@ -216,7 +216,7 @@ def cmd_device_list(args: argparse.Namespace) -> int:
         f"{'DROPPED':>7}  {'LAST SEEN':<20} STATE")
     for d in devices:
         dropped = d.dropped if d.dropped is not None else "-"
-        out(f"{d.id:<36}  {d.study[:16]:<16} {d.hostname[:20]:<20} {d.events:>8} "
+        out(f"{d.id:<36}  {printable(d.study)[:16]:<16} {printable(d.hostname)[:20]:<20} {d.events:>8} "
             f"{d.seq_missing:>7} {dropped:>7}  {when(d.last_seen):<20} "
             f"{'revoked' if d.revoked else 'active'}")
     return 0
