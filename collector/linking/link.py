@@ -1,0 +1,361 @@
+"""Give every task instance a case and the system event it serves, or leave it unattributed.
+
+Three tiers, each link carrying its method and a confidence in [0, 1]:
+
+1. ``id``: the case id shows in the task's titles, URLs or element names (``ids``). With two
+   ids (two charts open) the one with most active time wins; the other is kept as
+   ``secondary_case``. Its system event is the nearest event of that case within the skew
+   tolerance.
+2. ``time``: the task's user (through the user map) is the system event's resource and the
+   task ends within ``max_skew_s`` of it. Each workstation's clock error is first estimated
+   from the tier-1 links (median offset per device) and taken out. Candidates are ranked by
+   time distance and by the task type's learned association with the activity (from tier 1);
+   each system event goes to one task at most.
+3. ``propagated``: a task between two tasks of the same user linked to the same case takes
+   that case, when no other identifier shows in between and its type does case work.
+
+All else is ``none`` (unattributed): kept, never forced. Vectorised over numpy/pandas.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from taskloom.collector.linking.ids import compile_pattern, event_ids
+from taskloom.collector.linking.tasks import IDLE_TYPE, dwell_ms, instance_order, task_table
+from taskloom.errors import UserError
+
+log = logging.getLogger(__name__)
+
+TIERS = ("id", "time", "propagation")
+MIN_LEARNED_LINKS = 10  # tier-1 links with a system event before associations are trusted
+MIN_ASSOCIATION = 0.1  # P(activity | task type) below this: not a candidate
+MIN_CASEWORK_RATE = 0.2  # share of a type's instances linked by id for it to be case work
+MIN_SKEW_SAMPLES = 5
+_SPAN = 1 << 40
+DAY_MS = 86_400_000
+
+
+class MissingResourcesError(UserError, ValueError):
+    """Tier 2 was asked for but the system log has no resources."""
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    """Per-study linking settings."""
+
+    case_pattern: str | None = None  # regex with one group; None: keyed tokens and NHS numbers
+    user_map: Mapping[str, str] | None = None  # desktop user → system-log resource
+    max_skew_s: float = 120.0  # clock skew tolerance between workstation and system
+    tiers: tuple[str, ...] = TIERS
+
+
+@dataclass
+class LinkResult:
+    """Per task (index task_instance) and per UI event links, and the clock offsets found."""
+
+    tasks: pd.DataFrame
+    events: pd.DataFrame
+    skew_s: dict[str, float] = field(default_factory=dict)
+
+
+def system_frame(system_log: pd.DataFrame) -> pd.DataFrame:
+    """The system log as linking reads it: event_id, case, activity, time (ms), resource."""
+    n = len(system_log)
+    ids = system_log["event_id"].astype("string").to_numpy() if "event_id" in system_log.columns \
+        else np.array([f"s{i}" for i in range(n)], dtype=object)
+    time = pd.to_datetime(system_log["time:timestamp"], utc=True)
+    start = pd.to_datetime(system_log["start_timestamp"], utc=True).fillna(time) \
+        if "start_timestamp" in system_log.columns else time
+    resource = system_log["org:resource"].astype("string").to_numpy() if "org:resource" in system_log.columns \
+        else np.full(n, pd.NA, dtype=object)
+    return pd.DataFrame({
+        "event_id": pd.array(ids, dtype="string"),
+        "case": system_log["case:concept:name"].astype("string").to_numpy(),
+        "activity": system_log["concept:name"].astype("string").to_numpy(),
+        "time": time.astype("datetime64[ms, UTC]").astype("int64").to_numpy(),
+        "start": start.astype("datetime64[ms, UTC]").astype("int64").to_numpy(),
+        "resource": pd.array(resource, dtype="string"),
+    })
+
+
+def link_tasks(events: pd.DataFrame, system_log: pd.DataFrame, options: LinkOptions | None = None) -> LinkResult:
+    """Link the task instances of ``events`` (a ``tasks.link_events`` frame) to ``system_log`` cases."""
+    opts = options or LinkOptions()
+    unknown = set(opts.tiers) - set(TIERS)
+    if unknown:
+        raise ValueError(f"unknown tiers {sorted(unknown)}")
+    pattern = compile_pattern(opts.case_pattern)
+    sys = system_frame(system_log)
+    if "time" in opts.tiers and sys["resource"].isna().all():
+        raise MissingResourcesError("the system log has no resources (org:resource), which resource-and-time "
+                                    "linking needs; give the resource column (--resource) or link by "
+                                    "identifier only")
+    tol = int(opts.max_skew_s * 1000)
+    order = instance_order(events)
+    dwell = dwell_ms(events, order)
+    tasks = task_table(events, dwell)
+    work = (tasks["task_type"].fillna(IDLE_TYPE) != IDLE_TYPE).to_numpy()
+    n = len(tasks)
+    case = np.full(n, None, dtype=object)
+    method = np.full(n, "none", dtype=object)
+    conf = np.zeros(n, dtype=np.float64)
+    secondary = np.full(n, None, dtype=object)
+    pos = pd.Series(np.arange(n), index=tasks.index)
+
+    shown = event_ids(events, pattern)
+    has_any = pd.Series(False, index=tasks.index)
+    inst = events["task_instance"]
+    any_shown = inst[shown.notna() & inst.notna()].unique()
+    has_any[has_any.index.isin(any_shown)] = True
+
+    if "id" in opts.tiers:
+        ok = shown.notna() & inst.notna() & shown.isin(set(sys["case"].dropna()))
+        w = pd.DataFrame({"inst": inst[ok], "case": shown[ok], "w": dwell[ok.to_numpy()] + 1})
+        w = w.groupby(["inst", "case"], sort=False)["w"].sum().reset_index()
+        w = w.sort_values(["inst", "w"], ascending=[True, False], kind="stable")
+        total = w.groupby("inst")["w"].transform("sum")
+        rank = w.groupby("inst").cumcount()
+        first, second = w[rank == 0], w[rank == 1]
+        p = pos[first["inst"]].to_numpy()
+        keep = work[p]
+        p = p[keep]
+        case[p] = first["case"].to_numpy()[keep]
+        method[p] = "id"
+        share = (first["w"] / total[rank == 0]).to_numpy()[keep]
+        conf[p] = np.round(0.5 + 0.5 * share, 3)
+        p2 = pos[second["inst"]].to_numpy()
+        secondary[p2] = second["case"].to_numpy()
+
+    end = tasks["end"].to_numpy(dtype=np.int64)
+    devices = tasks["device"].astype(str).to_numpy()
+    is_id = method == "id"
+    parent = np.full(n, -1, dtype=np.int64)
+    parent[is_id] = _nearest(end[is_id], case[is_id], sys, tol)
+    # Each workstation's clock error, from the identifier links that found their event.
+    clock = pd.Series(devices + "@" + (end // DAY_MS).astype(str))
+    skew = _clock_offsets(devices, clock.to_numpy(), end, parent, is_id, sys["time"].to_numpy())
+    corr = clock.map(skew).fillna(pd.Series(devices).map(skew)).fillna(0.0).to_numpy() * 1000.0
+    end_c = (end + corr).astype(np.int64)
+    parent[is_id] = _nearest(end_c[is_id], case[is_id], sys, tol)
+
+    types = tasks["task_type"].astype(str).to_numpy()
+    acts = sys["activity"].astype(str).to_numpy()
+    assoc, learned = _associations(types, work, is_id & (parent >= 0), acts[np.maximum(parent, 0)])
+    id_rate = pd.Series(is_id).groupby(types).mean()
+
+    if "time" in opts.tiers:
+        users = tasks["user"].astype(str)
+        resource = users.map(opts.user_map).fillna(users) if opts.user_map else users
+        todo = np.flatnonzero(work & (method == "none"))
+        claimed = np.zeros(len(sys), dtype=bool)
+        claimed[parent[parent >= 0]] = True
+        t_idx, s_idx, score = _time_candidates(todo, resource.to_numpy().astype(str), end_c, sys, tol,
+                                               claimed, types, acts, assoc, learned)
+        chosen_t, chosen_s, chosen_score = _one_to_one(t_idx, s_idx, score)
+        case[chosen_t] = sys["case"].to_numpy()[chosen_s]
+        method[chosen_t] = "time"
+        conf[chosen_t] = np.round(np.clip(chosen_score, 0.05, 0.9), 3)
+        parent[chosen_t] = chosen_s
+        # Pieces of work inside a system event's span (start → complete) of the same resource.
+        todo = np.flatnonzero(work & (method == "none"))
+        start_c = (tasks["start"].to_numpy(dtype=np.int64) + (end_c - end)).astype(np.int64)
+        t_in, s_in, a_in = _inside_span(todo, resource.to_numpy().astype(str), start_c, end_c, sys, tol,
+                                        types, acts, assoc, learned)
+        case[t_in] = sys["case"].to_numpy()[s_in]
+        method[t_in] = "time"
+        conf[t_in] = np.round(np.clip(0.6 * np.sqrt(a_in), 0.05, 0.6), 3)
+        parent[t_in] = s_in
+
+    if "propagation" in opts.tiers:
+        casework = pd.Series(types).map(id_rate).fillna(0.0).to_numpy() >= MIN_CASEWORK_RATE if learned \
+            else np.ones(n, dtype=bool)
+        got = _propagate(  # fills ``case`` in place
+            tasks, case, method, has_any.to_numpy(), work & casework)
+        method[got] = "propagated"
+        conf[got] = 0.5
+        parent[got] = _nearest(end_c[got], case[got], sys, tol)
+
+    out = tasks.copy()
+    out["case_id"] = pd.array(case, dtype="string")
+    has_parent = parent >= 0
+    out["system_activity"] = pd.array(np.where(has_parent, acts[np.maximum(parent, 0)], None), dtype="string")
+    out["parent_event"] = pd.array(np.where(has_parent, sys["event_id"].to_numpy()[np.maximum(parent, 0)], None),
+                                   dtype="string")
+    out["method"] = method
+    out["confidence"] = conf
+    out["secondary_case"] = pd.array(secondary, dtype="string")
+    log.info("linked %d of %d task instances (%s)", int((method != "none").sum()), n,
+             pd.Series(method).value_counts().to_dict())
+    return LinkResult(out, event_links(events, out), skew)
+
+
+def event_links(events: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
+    """LINKS rows: one per UI event with its task's case, system activity, method and confidence."""
+    t = tasks.reindex(events["task_instance"].to_numpy())
+    return pd.DataFrame({
+        "event_id": events["event_id"].to_numpy(),
+        "task_type": events["task_type"].to_numpy(),
+        "task_instance": events["task_instance"].to_numpy(),
+        "case_id": t["case_id"].to_numpy(),
+        "system_activity": t["system_activity"].to_numpy(),
+        "method": t["method"].fillna("none").to_numpy(),
+        "confidence": t["confidence"].fillna(0.0).to_numpy(),
+    })
+
+
+def _clock_offsets(devices: np.ndarray, clock: np.ndarray, end: np.ndarray, parent: np.ndarray,
+                   is_id: np.ndarray, sys_time: np.ndarray) -> dict[str, float]:
+    """Seconds to add to UI times: median (system − task end) of identifier links, per device
+    and day (``device@day``) and per device (``device``), where enough links back it."""
+    found = is_id & (parent >= 0)
+    if not found.any():
+        return {}
+    dt = sys_time[parent[found]] - end[found]
+    out: dict[str, float] = {}
+    for keys in (devices[found], clock[found]):
+        stats = pd.Series(dt).groupby(keys).agg(["median", "size"])
+        out.update({str(k): float(m) / 1000.0 for k, m, s in
+                    zip(stats.index, stats["median"], stats["size"], strict=True) if s >= MIN_SKEW_SAMPLES})
+    return out
+
+
+def _nearest(end: np.ndarray, case: np.ndarray, sys: pd.DataFrame, tol: int) -> np.ndarray:
+    """Row of the system event of the same case nearest to ``end`` within ``tol`` ms (-1: none)."""
+    if len(end) == 0:
+        return np.zeros(0, dtype=np.int64)
+    left = pd.DataFrame({"t": end, "case": pd.array(case, dtype="string"), "i": np.arange(len(end))}) \
+        .sort_values("t", kind="stable")
+    right = pd.DataFrame({"t": sys["time"].to_numpy(), "case": pd.array(sys["case"].to_numpy(), dtype="string"),
+                          "row": np.arange(len(sys))}) \
+        .dropna(subset=["case"]).sort_values("t", kind="stable")
+    m = pd.merge_asof(left, right, on="t", by="case", direction="nearest", tolerance=tol)
+    out = np.full(len(end), -1, dtype=np.int64)
+    out[m["i"].to_numpy()] = m["row"].fillna(-1).to_numpy(dtype=np.int64)
+    return out
+
+
+def _associations(types: np.ndarray, work: np.ndarray, linked: np.ndarray,
+                  acts: np.ndarray) -> tuple[dict[tuple[str, str], float], bool]:
+    """P(activity | task type) from tier-1 links: links of the pair / instances of the type."""
+    learned = int(linked.sum()) >= MIN_LEARNED_LINKS
+    if not learned:
+        return {}, False
+    per_type = pd.Series(types[work]).value_counts()
+    pairs = pd.DataFrame({"t": types[linked], "a": acts[linked]}).value_counts()
+    return {(str(t), str(a)): float(c) / float(per_type.get(t, 1)) for (t, a), c in pairs.items()}, True
+
+
+def _time_candidates(todo: np.ndarray, resource: np.ndarray, end: np.ndarray, sys: pd.DataFrame, tol: int,
+                     claimed: np.ndarray, types: np.ndarray, acts: np.ndarray,
+                     assoc: dict[tuple[str, str], float],
+                     learned: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(task row, system row, score) for every unclaimed event of the task's resource within ``tol``."""
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    ok = sys["resource"].notna().to_numpy() & ~claimed
+    rows = np.flatnonzero(ok)
+    if len(todo) == 0 or len(rows) == 0:
+        return empty
+    codes, _ = pd.factorize(pd.Series(np.r_[sys["resource"].to_numpy()[rows].astype(str), resource[todo]]))
+    s_code, t_code = codes[: len(rows)], codes[len(rows):]
+    t0 = int(min(sys["time"].min(), end[todo].min())) - 2 * tol
+    s_key = s_code.astype(np.int64) * _SPAN + (sys["time"].to_numpy()[rows] - t0)
+    srt = np.argsort(s_key, kind="stable")
+    s_key, rows = s_key[srt], rows[srt]
+    base = t_code.astype(np.int64) * _SPAN + (end[todo] - t0)
+    lo = np.searchsorted(s_key, base - tol, side="left")
+    hi = np.searchsorted(s_key, base + tol, side="right")
+    counts = hi - lo
+    total = int(counts.sum())
+    if total == 0:
+        return empty
+    t_idx = np.repeat(todo, counts)
+    offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    s_idx = rows[np.repeat(lo, counts) + offs]
+    dt = np.abs(sys["time"].to_numpy()[s_idx] - end[t_idx]) / 1000.0
+    closeness = np.exp(-dt / max(tol / 4000.0, 1.0))
+    if learned:
+        a = np.fromiter((assoc.get((t, x), 0.0) for t, x in zip(types[t_idx], acts[s_idx], strict=True)),
+                        dtype=np.float64, count=total)
+        keep = a >= MIN_ASSOCIATION
+        t_idx, s_idx, score = t_idx[keep], s_idx[keep], (closeness * np.sqrt(a))[keep]
+    else:
+        score = closeness
+    return t_idx, s_idx, score
+
+
+def _inside_span(todo: np.ndarray, resource: np.ndarray, start: np.ndarray, end: np.ndarray, sys: pd.DataFrame,
+                 tol: int, types: np.ndarray, acts: np.ndarray, assoc: dict[tuple[str, str], float],
+                 learned: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(task row, system row, association) for tasks inside the span of an event of their resource.
+
+    Only system events with a start before their completion have a span; the latest such
+    event starting before the task is the candidate, else the first starting within ``tol`` after.
+    """
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    spans = sys[(sys["time"] > sys["start"]) & sys["resource"].notna()]
+    if len(todo) == 0 or spans.empty:
+        return empty
+    right = pd.DataFrame({"t": spans["start"].to_numpy(), "r": pd.array(spans["resource"].to_numpy(), dtype="string"),
+                          "row": spans.index.to_numpy()}).sort_values("t", kind="stable")
+    span_end = sys["time"].to_numpy()
+    t_idx = np.zeros(0, np.int64)
+    s_idx = np.zeros(0, np.int64)
+    # The span that started before the task, else one that started within ``tol`` after it.
+    for direction in ("backward", "forward"):
+        rest = np.setdiff1d(todo, t_idx)
+        left = pd.DataFrame({"t": start[rest], "r": pd.array(resource[rest], dtype="string"), "i": rest}) \
+            .sort_values("t", kind="stable")
+        m = pd.merge_asof(left, right, on="t", by="r", direction=direction,
+                          tolerance=None if direction == "backward" else tol).dropna(subset=["row"])
+        ti = m["i"].to_numpy(dtype=np.int64)
+        si = m["row"].to_numpy(dtype=np.int64)
+        inside = end[ti] <= span_end[si] + tol
+        t_idx, s_idx = np.r_[t_idx, ti[inside]], np.r_[s_idx, si[inside]]
+    if not learned:
+        return t_idx, s_idx, np.ones(len(t_idx))
+    a = np.fromiter((assoc.get((t, x), 0.0) for t, x in zip(types[t_idx], acts[s_idx], strict=True)),
+                    dtype=np.float64, count=len(t_idx))
+    keep = a >= MIN_ASSOCIATION
+    return t_idx[keep], s_idx[keep], a[keep]
+
+
+def _one_to_one(t_idx: np.ndarray, s_idx: np.ndarray, score: np.ndarray,
+                rounds: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Greedy best-first matching: each task and each system event used at most once."""
+    out_t, out_s, out_v = [], [], []
+    cand = pd.DataFrame({"t": t_idx, "s": s_idx, "v": score}).sort_values("v", ascending=False, kind="stable")
+    for _ in range(rounds):
+        if cand.empty:
+            break
+        best = cand.drop_duplicates("t").drop_duplicates("s")
+        # A task whose best event went to another task tries again next round.
+        out_t.append(best["t"].to_numpy())
+        out_s.append(best["s"].to_numpy())
+        out_v.append(best["v"].to_numpy())
+        cand = cand[~cand["t"].isin(best["t"]) & ~cand["s"].isin(best["s"])]
+    if not out_t:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    return np.concatenate(out_t), np.concatenate(out_s), np.concatenate(out_v)
+
+
+def _propagate(tasks: pd.DataFrame, case: np.ndarray, method: np.ndarray, shows_id: np.ndarray,
+               eligible: np.ndarray) -> np.ndarray:
+    """Rows that take the case of both neighbours linked to it (fills ``case`` in place)."""
+    n = len(tasks)
+    order = np.lexsort((tasks["start"].to_numpy(), tasks["user"].astype(str).to_numpy()))
+    linked = method != "none"
+    label = np.where(linked, case, np.where(shows_id, "\x00other id", np.full(n, None, dtype=object)))
+    lab = pd.Series(label[order], dtype="object")
+    user = pd.Series(tasks["user"].astype(str).to_numpy()[order])
+    prev = lab.groupby(user).ffill()
+    nxt = lab.groupby(user).bfill()
+    cand = lab.isna() & prev.notna() & (prev == nxt) & (prev != "\x00other id") & pd.Series(eligible[order])
+    rows = order[cand.to_numpy()]
+    case[rows] = prev[cand].to_numpy()
+    return np.sort(rows) if n else np.zeros(0, np.int64)
