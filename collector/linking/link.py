@@ -20,8 +20,9 @@ All else is ``none`` (unattributed): kept, never forced. Vectorised over numpy/p
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ MIN_LEARNED_LINKS = 10  # tier-1 links with a system event before associations a
 MIN_ASSOCIATION = 0.1  # P(activity | task type) below this: not a candidate
 MIN_CASEWORK_RATE = 0.2  # share of a type's instances linked by id for it to be case work
 MIN_SKEW_SAMPLES = 5
+OPENING_MS = 15_000  # a piece that begins this close to a span's start opens it
 _SPAN = 1 << 40
 DAY_MS = 86_400_000
 
@@ -96,6 +98,60 @@ def link_tasks(events: pd.DataFrame, system_log: pd.DataFrame, options: LinkOpti
         raise MissingResourcesError("the system log has no resources (org:resource), which resource-and-time "
                                     "linking needs; give the resource column (--resource) or link by "
                                     "identifier only")
+    if "time" in opts.tiers:
+        # The identifier tier alone first: its links measure each workstation's clock error,
+        # which places the system's completions on the UI time line for the cut.
+        first = _link(events, sys, replace(opts, tiers=("id",)), pattern)
+        events = split_at_completions(events, sys, opts.user_map, first.skew_s)
+    return _link(events, sys, opts, pattern)
+
+
+def split_at_completions(events: pd.DataFrame, sys: pd.DataFrame, user_map: Mapping[str, str] | None,
+                         skew_s: Mapping[str, float], margin_ms: int = 1000) -> pd.DataFrame:
+    """``events`` with task instances cut where a system event of their user starts or completes.
+
+    The system log says a piece of work began or ended there: UI events from a start on,
+    and more than ``margin_ms`` after a completion (clock error taken out), go to a new
+    instance ``<id>/<k>``. The column ``cut`` marks the events of instances made so.
+    """
+    res = sys[sys["resource"].notna()]
+    if res.empty or events.empty:
+        return events
+    users = events["user"].astype(str)
+    resource = users.map(user_map).fillna(users) if user_map else users
+    day = (events["ts"].to_numpy() // DAY_MS).astype(str)
+    device = events["device_id"].astype(str).to_numpy()
+    offs = pd.Series(np.char.add(np.char.add(device.astype(str), "@"), day)).map(skew_s) \
+        .fillna(pd.Series(device).map(skew_s)).fillna(0.0).to_numpy()
+    ts = events["ts"].to_numpy(dtype=np.int64) + (offs * 1000).astype(np.int64)
+    codes, _ = pd.factorize(pd.concat([res["resource"].astype(str), resource], ignore_index=True))
+    s_code, e_code = codes[: len(res)].astype(np.int64), codes[len(res):].astype(np.int64)
+    t0 = int(min(res["start"].min(), ts.min())) - DAY_MS
+    # Cut points: each completion (plus the margin) and each start of an event with a span.
+    spans = (res["time"] > res["start"]).to_numpy()
+    cuts = np.r_[s_code * _SPAN + (res["time"].to_numpy() - t0 + margin_ms),
+                 s_code[spans] * _SPAN + (res["start"].to_numpy()[spans] - t0)]
+    e_key = e_code * _SPAN + (ts - t0)
+    done = np.searchsorted(np.sort(cuts), e_key, side="right")  # cut points at or before each event
+    inst = events["task_instance"]
+    frame = pd.DataFrame({"inst": inst.to_numpy(), "done": done})
+    g = frame.groupby("inst", sort=False)["done"]
+    first, last = g.transform("min"), g.transform("max")
+    cut = (first != last).to_numpy() & inst.notna().to_numpy()
+    if not cut.any():
+        return events
+    part = pd.Series(done - first.to_numpy())
+    rank = part.groupby(frame["inst"]).rank(method="dense").astype("int64")
+    out = events.copy()
+    new = inst.astype("string") + "/" + rank.astype("string").to_numpy()
+    out["task_instance"] = inst.where(~cut, new)
+    out["cut"] = cut
+    log.info("cut %d task instances at system-event completions", int(frame.loc[cut, "inst"].nunique()))
+    return out
+
+
+def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: re.Pattern[str] | None) -> LinkResult:
+    """The three tiers on one set of task instances (see the module doc)."""
     tol = int(opts.max_skew_s * 1000)
     order = instance_order(events)
     dwell = dwell_ms(events, order)
@@ -166,7 +222,7 @@ def link_tasks(events: pd.DataFrame, system_log: pd.DataFrame, options: LinkOpti
         todo = np.flatnonzero(work & (method == "none"))
         start_c = (tasks["start"].to_numpy(dtype=np.int64) + (end_c - end)).astype(np.int64)
         t_in, s_in, a_in = _inside_span(todo, resource.to_numpy().astype(str), start_c, end_c, sys, tol,
-                                        types, acts, assoc, learned)
+                                        types, acts, assoc, learned, tasks["cut"].to_numpy(dtype=bool))
         case[t_in] = sys["case"].to_numpy()[s_in]
         method[t_in] = "time"
         conf[t_in] = np.round(np.clip(0.6 * np.sqrt(a_in), 0.05, 0.6), 3)
@@ -291,11 +347,13 @@ def _time_candidates(todo: np.ndarray, resource: np.ndarray, end: np.ndarray, sy
 
 def _inside_span(todo: np.ndarray, resource: np.ndarray, start: np.ndarray, end: np.ndarray, sys: pd.DataFrame,
                  tol: int, types: np.ndarray, acts: np.ndarray, assoc: dict[tuple[str, str], float],
-                 learned: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 learned: bool, cut: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(task row, system row, association) for tasks inside the span of an event of their resource.
 
     Only system events with a start before their completion have a span; the latest such
     event starting before the task is the candidate, else the first starting within ``tol`` after.
+    A piece cut out at the span's start (``cut``, beginning within ``OPENING_MS`` of it) needs
+    no learned association: the system log delimits it.
     """
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     spans = sys[(sys["time"] > sys["start"]) & sys["resource"].notna()]
@@ -321,8 +379,9 @@ def _inside_span(todo: np.ndarray, resource: np.ndarray, start: np.ndarray, end:
         return t_idx, s_idx, np.ones(len(t_idx))
     a = np.fromiter((assoc.get((t, x), 0.0) for t, x in zip(types[t_idx], acts[s_idx], strict=True)),
                     dtype=np.float64, count=len(t_idx))
-    keep = a >= MIN_ASSOCIATION
-    return t_idx[keep], s_idx[keep], a[keep]
+    opens = start[t_idx] - sys["start"].to_numpy()[s_idx] <= OPENING_MS  # the piece begins with the span
+    keep = (a >= MIN_ASSOCIATION) | (cut[t_idx] & opens)
+    return t_idx[keep], s_idx[keep], np.maximum(a[keep], MIN_ASSOCIATION)
 
 
 def _one_to_one(t_idx: np.ndarray, s_idx: np.ndarray, score: np.ndarray,

@@ -73,6 +73,7 @@ def task_table(events: pd.DataFrame, dwell: np.ndarray | None = None) -> pd.Data
     })
     if "task_label" in ev.columns:
         table["task_label"] = g["task_label"].first()
+    table["cut"] = g["cut"].first().astype(bool) if "cut" in ev.columns else False
     apps = ev["app"].fillna("")
     main = ev.assign(app=apps).groupby(["task_instance", "app"], sort=False).size() \
         .reset_index(name="n").sort_values(["task_instance", "n"], ascending=[True, False], kind="stable") \

@@ -144,3 +144,17 @@ def test_default_pattern_finds_tokens_and_only_valid_nhs_numbers() -> None:
     assert nhs_valid(pd.Series(["9434765919", "9434765918", "12"])).tolist() == [True, False, False]
     assert event_ids(pd.DataFrame({"title": ["MRN 1234567 - Chart"]}), compile_pattern(r"MRN (\d{7})")) \
         .tolist() == ["1234567"]
+
+
+def test_a_task_running_across_two_system_events_is_cut_at_their_boundaries() -> None:
+    # One discovered instance covers the work of two cases on list screens (no ids shown);
+    # the system log says C1's work ran 0–60 s and C2's 70–130 s, by this user.
+    ev = _frame([("u", "t1", s, "Order sets", "work") for s in (1, 20, 40, 59, 75, 90, 110, 129)])
+    system = _system([("C1", "Orders", 60, "EHR-1"), ("C2", "Orders", 130, "EHR-1")])
+    system["start_timestamp"] = system["time:timestamp"] - pd.Timedelta(seconds=60)
+    res = link_tasks(ev, system, LinkOptions(user_map={"u": "EHR-1"}))
+    parts = res.events.groupby("task_instance")["case_id"].agg(list)
+    assert len(parts) == 2, "cut at C2's start"
+    assert sorted(parts.map(lambda c: c[0])) == ["C1", "C2"]
+    assert (res.events["case_id"].to_numpy()[:4] == "C1").all() and (res.events["case_id"].to_numpy()[4:] == "C2").all()
+    assert set(res.events["method"]) == {"time"}
