@@ -65,15 +65,17 @@ def _extract(texts: pd.Series, pattern: re.Pattern[str] | None) -> pd.Series:
 
 
 def event_ids(events: pd.DataFrame, pattern: re.Pattern[str] | None) -> pd.Series:
-    """The case id each event shows in its title, URL or element (title first); NA when none."""
-    found = pd.Series(pd.NA, index=events.index, dtype="string")
+    """The case id each event shows in its title, URL or element (title first); None when none."""
+    found = np.full(len(events), None, dtype=object)
     for col in TEXT_COLUMNS:
         if col not in events.columns:
             continue
-        codes, uniques = pd.factorize(events[col].astype("string"), use_na_sentinel=True)
+        codes, uniques = pd.factorize(events[col], use_na_sentinel=True)
         if len(uniques) == 0:
             continue
-        per_unique = _extract(pd.Series(uniques, dtype="string"), pattern).to_numpy(dtype=object)
+        per_unique = _extract(pd.Series(np.asarray(uniques, dtype=object), dtype="string"), pattern) \
+            .to_numpy(dtype=object, na_value=None)
         values = np.where(codes >= 0, per_unique[np.maximum(codes, 0)], None)
-        found = found.fillna(pd.Series(values, index=events.index, dtype="string"))
-    return found
+        empty = pd.isna(found)
+        found[empty] = values[empty]
+    return pd.Series(found, index=events.index, dtype=object)

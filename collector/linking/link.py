@@ -98,10 +98,18 @@ def link_tasks(events: pd.DataFrame, system_log: pd.DataFrame, options: LinkOpti
         raise MissingResourcesError("the system log has no resources (org:resource), which resource-and-time "
                                     "linking needs; give the resource column (--resource) or link by "
                                     "identifier only")
+    # Object strings inside: inferring Arrow strings for every intermediate frame and
+    # converting them back to numpy costs more than the linking itself at a million rows.
+    with pd.option_context("future.infer_string", False):
+        return _link_all(events, sys, opts, pattern)
+
+
+def _link_all(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions,
+              pattern: re.Pattern[str] | None) -> LinkResult:
     if "time" in opts.tiers:
         # The identifier tier alone first: its links measure each workstation's clock error,
         # which places the system's completions on the UI time line for the cut.
-        first = _link(events, sys, replace(opts, tiers=("id",)), pattern)
+        first = _link(events, sys, replace(opts, tiers=("id",)), pattern, per_event=False)
         events = split_at_completions(events, sys, opts.user_map, first.skew_s)
     return _link(events, sys, opts, pattern)
 
@@ -150,8 +158,9 @@ def split_at_completions(events: pd.DataFrame, sys: pd.DataFrame, user_map: Mapp
     return out
 
 
-def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: re.Pattern[str] | None) -> LinkResult:
-    """The three tiers on one set of task instances (see the module doc)."""
+def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: re.Pattern[str] | None,
+          per_event: bool = True) -> LinkResult:
+    """The three tiers on one set of task instances (see the module doc); ``per_event``: also the LINKS rows."""
     tol = int(opts.max_skew_s * 1000)
     order = instance_order(events)
     dwell = dwell_ms(events, order)
@@ -248,20 +257,32 @@ def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: r
     out["secondary_case"] = pd.array(secondary, dtype="string")
     log.info("linked %d of %d task instances (%s)", int((method != "none").sum()), n,
              pd.Series(method).value_counts().to_dict())
-    return LinkResult(out, event_links(events, out), skew)
+    return LinkResult(out, event_links(events, out) if per_event else pd.DataFrame(), skew)
 
 
 def event_links(events: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
     """LINKS rows: one per UI event with its task's case, system activity, method and confidence."""
-    t = tasks.reindex(events["task_instance"].to_numpy())
+    pos = tasks.index.get_indexer(events["task_instance"].to_numpy())
+    ok = pos >= 0
+    take = np.maximum(pos, 0)
+
+    def per_event(values: np.ndarray, missing: object) -> np.ndarray:
+        out = np.asarray(values, dtype=object)[take]
+        out[~ok] = missing
+        return out
+
+    conf = tasks["confidence"].to_numpy(dtype=np.float64)[take]
+    conf[~ok] = 0.0
     return pd.DataFrame({
-        "event_id": events["event_id"].to_numpy(),
-        "task_type": events["task_type"].to_numpy(),
-        "task_instance": events["task_instance"].to_numpy(),
-        "case_id": t["case_id"].to_numpy(),
-        "system_activity": t["system_activity"].to_numpy(),
-        "method": t["method"].fillna("none").to_numpy(),
-        "confidence": t["confidence"].fillna(0.0).to_numpy(),
+        "event_id": events["event_id"].to_numpy(dtype=object),
+        "task_type": events["task_type"].to_numpy(dtype=object),
+        "task_instance": events["task_instance"].to_numpy(dtype=object),
+        "case_id": pd.array(per_event(tasks["case_id"].to_numpy(dtype=object, na_value=None), None),
+                            dtype="string"),
+        "system_activity": pd.array(per_event(tasks["system_activity"].to_numpy(dtype=object, na_value=None),
+                                              None), dtype="string"),
+        "method": per_event(tasks["method"].to_numpy(dtype=object), "none"),
+        "confidence": conf,
     })
 
 

@@ -22,17 +22,21 @@ def link_events(rows: pd.DataFrame) -> pd.DataFrame:
     """Wire-format UI event rows with task columns → the frame linking reads (``ts`` in ms)."""
     n = len(rows)
     out = pd.DataFrame(index=pd.RangeIndex(n))
+    # Plain object columns: linking moves these strings around a lot, and conversions
+    # between Arrow-backed strings and numpy are what would cost most at a million rows.
     for col in ("event_id", "user", "device_id", "app", "title", "url", "element", "task_type",
                 "task_instance"):
-        values = rows[col] if col in rows.columns else pd.Series(pd.NA, index=rows.index)
-        out[col] = values.astype("string").to_numpy()
-    if rows.get("event_id") is None:
-        out["event_id"] = pd.Series([f"u{i}" for i in range(n)], dtype="string")
+        values = rows[col].to_numpy(dtype=object, na_value=None) if col in rows.columns \
+            else np.full(n, None, dtype=object)
+        out[col] = pd.Series(values, index=out.index, dtype=object)
+    if "event_id" not in rows.columns:
+        out["event_id"] = pd.Series([f"u{i}" for i in range(n)], index=out.index, dtype=object)
     out["user"] = out["user"].fillna("")
-    out["device_id"] = out["device_id"].fillna(out["user"])
+    out["device_id"] = out["device_id"].where(out["device_id"].notna(), out["user"])
     out["ts"] = to_ms(rows["ts"].reset_index(drop=True)) if n else np.zeros(0, dtype=np.int64)
     if "task_label" in rows.columns:
-        out["task_label"] = rows["task_label"].astype("string").to_numpy()
+        out["task_label"] = pd.Series(rows["task_label"].to_numpy(dtype=object, na_value=None), index=out.index,
+                                      dtype=object)
     return out
 
 
