@@ -19,9 +19,11 @@ All else is ``none`` (unattributed): kept, never forced. Vectorised over numpy/p
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -100,8 +102,28 @@ def link_tasks(events: pd.DataFrame, system_log: pd.DataFrame, options: LinkOpti
                                     "identifier only")
     # Object strings inside: inferring Arrow strings for every intermediate frame and
     # converting them back to numpy costs more than the linking itself at a million rows.
-    with pd.option_context("future.infer_string", False):
+    with _object_strings():
         return _link_all(events, sys, opts, pattern)
+
+
+@contextlib.contextmanager
+def _object_strings() -> Iterator[None]:
+    """pandas' Arrow string inference off while linking (where the option still exists: it is
+    deprecated in pandas 3 and goes in 4; without it the result is the same, only slower)."""
+    ctx: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*future.infer_string.*")
+        try:
+            ctx = pd.option_context("future.infer_string", False)
+            ctx.__enter__()
+        except (KeyError, pd.errors.OptionError):
+            ctx = contextlib.nullcontext()
+    try:
+        yield
+    finally:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*future.infer_string.*")
+            ctx.__exit__(None, None, None)
 
 
 def _link_all(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions,
