@@ -40,6 +40,7 @@ MIN_LEARNED_LINKS = 10  # tier-1 links with a system event before associations a
 MIN_ASSOCIATION = 0.1  # P(activity | task type) below this: not a candidate
 MIN_CASEWORK_RATE = 0.2  # share of a type's instances linked by id for it to be case work
 MIN_SKEW_SAMPLES = 5
+GLANCE_GAP_MS = 10_000  # a switch between two charts, not a new task after a pause
 OPENING_MS = 15_000  # a piece that begins this close to a span's start opens it
 _SPAN = 1 << 40
 DAY_MS = 86_400_000
@@ -218,6 +219,7 @@ def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: r
         conf[p] = np.round(0.5 + 0.5 * share, 3)
         p2 = pos[second["inst"]].to_numpy()
         secondary[p2] = second["case"].to_numpy()
+        _glances(tasks, work, case, method, conf, secondary)
 
     end = tasks["end"].to_numpy(dtype=np.int64)
     devices = tasks["device"].astype(str).to_numpy()
@@ -306,6 +308,37 @@ def event_links(events: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
         "method": per_event(tasks["method"].to_numpy(dtype=object), "none"),
         "confidence": conf,
     })
+
+
+def _glances(tasks: pd.DataFrame, work: np.ndarray, case: np.ndarray, method: np.ndarray, conf: np.ndarray,
+              secondary: np.ndarray) -> None:
+    """Two charts open, split by task discovery: a short identifier link to case B right between
+    two pieces of the same user linked to case A (switching, no pause: ``GLANCE_GAP_MS``) is a
+    glance from A's task; A wins (it has most active time) and B is kept as the secondary case.
+    Changes the arrays in place."""
+    rows = np.flatnonzero(work)
+    if len(rows) < 3:
+        return
+    order = rows[np.lexsort((tasks["start"].to_numpy()[rows], tasks["user"].astype(str).to_numpy()[rows]))]
+    user = tasks["user"].astype(str).to_numpy()[order]
+    start = tasks["start"].to_numpy(dtype=np.int64)[order]
+    end = tasks["end"].to_numpy(dtype=np.int64)[order]
+    active = tasks["active_time"].to_numpy(dtype=np.float64)[order]
+    c = case[order]
+    is_id = method[order] == "id"
+    mid = np.arange(1, len(order) - 1)
+    prev, nxt = mid - 1, mid + 1
+    hit = (is_id[mid] & is_id[prev] & is_id[nxt] & (user[prev] == user[mid]) & (user[nxt] == user[mid])
+           & (c[prev] == c[nxt]) & (c[mid] != c[prev])
+           & (start[mid] - end[prev] <= GLANCE_GAP_MS) & (start[nxt] - end[mid] <= GLANCE_GAP_MS)
+           & (active[mid] < active[prev] + active[nxt]))
+    if not hit.any():
+        return
+    rows_hit = order[mid[hit]]
+    around = active[prev[hit]] + active[nxt[hit]]
+    secondary[rows_hit] = case[rows_hit]
+    case[rows_hit] = c[prev[hit]]
+    conf[rows_hit] = np.round(0.5 + 0.5 * around / (around + active[mid[hit]]), 3)
 
 
 def _clock_offsets(devices: np.ndarray, clock: np.ndarray, end: np.ndarray, parent: np.ndarray,

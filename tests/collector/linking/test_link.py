@@ -158,3 +158,17 @@ def test_a_task_running_across_two_system_events_is_cut_at_their_boundaries() ->
     assert sorted(parts.map(lambda c: c[0])) == ["C1", "C2"]
     assert (res.events["case_id"].to_numpy()[:4] == "C1").all() and (res.events["case_id"].to_numpy()[4:] == "C2").all()
     assert set(res.events["method"]) == {"time"}
+
+
+@pytest.mark.parametrize(("pause", "expected"), [(1, "NHS#000000aa"), (60, "NHS#000000bb")])
+def test_a_glance_at_a_second_chart_split_off_by_discovery_stays_with_the_task(pause: int, expected: str) -> None:
+    a, b = "Note · NHS#000000aa", "Summary · NHS#000000bb"
+    ev = _frame([("u", "t1", 0, a, "note"), ("u", "t1", 20, a, "note"), ("u", "t1", 40, a, "note"),
+                 ("u", "t2", 40 + pause, b, "summary"), ("u", "t2", 42 + pause, b, "summary"),
+                 ("u", "t3", 43 + 2 * pause, a, "note"), ("u", "t3", 60 + 2 * pause, a, "note")])
+    system = _system([("NHS#000000aa", "Note", 70 + 2 * pause, "x"), ("NHS#000000bb", "Review", 5, "x")])
+    t = link_tasks(ev, system, LinkOptions(tiers=("id",))).tasks
+    assert t.loc["t2", "case_id"] == expected and t.loc["t2", "method"] == "id"
+    if expected == "NHS#000000aa":  # a glance: the other chart is the secondary link
+        assert t.loc["t2", "secondary_case"] == "NHS#000000bb"
+        assert t.loc["t2", "confidence"] < t.loc["t1", "confidence"]
