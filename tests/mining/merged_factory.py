@@ -7,7 +7,9 @@ benchmark can ask for a million task rows. Deterministic for a given seed.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -143,3 +145,33 @@ def write_merged(frame: pd.DataFrame, path: Path) -> Path:
 
     write_log(frame, path)
     return path
+
+
+def rows_of(log: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as plain dicts, missing values as None (for oracles written by hand)."""
+    return [{k: (None if v is pd.NA or (isinstance(v, float) and v != v) else v) for k, v in r.items()}
+            for r in log.to_dict("records")]
+
+
+def expected_desk(merged: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per activity, from the rows: occurrences, work per occurrence, cases, types."""
+    rows = rows_of(merged)
+    events = {r["event_id"]: r for r in rows if r["level"] == "case"}
+    work: dict[str, float] = defaultdict(float)
+    types: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in rows:
+        if r["level"] == "task" and r["parent_event"] is not None:
+            ev = events[r["parent_event"]]
+            work[ev["event_id"]] += r["active_time"]
+            types[ev["concept:name"]][r["concept:name"]] += 1
+    out: dict[str, dict[str, Any]] = {}
+    for ev in events.values():
+        d = out.setdefault(ev["concept:name"], {"occ": 0, "work": [], "cases": set(), "wcases": set()})
+        d["occ"] += 1
+        d["cases"].add(ev["case:concept:name"])
+        if ev["event_id"] in work:
+            d["work"].append(work[ev["event_id"]])
+            d["wcases"].add(ev["case:concept:name"])
+    for act, d in out.items():
+        d["types"] = types[act]
+    return out

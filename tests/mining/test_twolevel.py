@@ -19,12 +19,7 @@ from taskloom.mining.twolevel import (
     split_levels,
     two_level_model,
 )
-from tests.mining.merged_factory import merged_log
-
-
-def _rows(log: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: (None if v is pd.NA or (isinstance(v, float) and v != v) else v) for k, v in r.items()}
-            for r in log.to_dict("records")]
+from tests.mining.merged_factory import expected_desk, merged_log, rows_of
 
 
 @pytest.fixture(scope="module")
@@ -32,31 +27,7 @@ def merged() -> pd.DataFrame:
     return merged_log(n_cases=60, seed=11)
 
 
-def expected_desk(merged: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per activity, from the rows: occurrences, work per occurrence, cases, types."""
-    rows = _rows(merged)
-    events = {r["event_id"]: r for r in rows if r["level"] == "case"}
-    work: dict[str, float] = defaultdict(float)
-    types: dict[str, Counter[str]] = defaultdict(Counter)
-    for r in rows:
-        if r["level"] == "task" and r["parent_event"] is not None:
-            ev = events[r["parent_event"]]
-            work[ev["event_id"]] += r["active_time"]
-            types[ev["concept:name"]][r["concept:name"]] += 1
-    out: dict[str, dict[str, Any]] = {}
-    for ev in events.values():
-        d = out.setdefault(ev["concept:name"], {"occ": 0, "work": [], "cases": set(), "wcases": set()})
-        d["occ"] += 1
-        d["cases"].add(ev["case:concept:name"])
-        if ev["event_id"] in work:
-            d["work"].append(work[ev["event_id"]])
-            d["wcases"].add(ev["case:concept:name"])
-    for act, d in out.items():
-        d["types"] = types[act]
-    return out
-
-
-def test_desk_work_per_activity_matches_the_rows(merged: pd.DataFrame) -> None:
+def test_desk_work_per_activity_matches_therows_of(merged: pd.DataFrame) -> None:
     model = two_level_model(merged)
     want = expected_desk(merged)
     assert set(model.desk) == set(want)
@@ -86,7 +57,7 @@ def test_case_level_map_is_the_dfg_of_the_system_events_only(merged: pd.DataFram
 
 def test_unattributed_group_counts_every_task_without_a_system_event(merged: pd.DataFrame) -> None:
     model = two_level_model(merged)
-    rows = [r for r in _rows(merged) if r["level"] == "task" and r["parent_event"] is None]
+    rows = [r for r in rows_of(merged) if r["level"] == "task" and r["parent_event"] is None]
     u = model.unattributed
     assert u.tasks == len(rows) > 0
     assert u.no_case == sum(r["case:concept:name"] is None for r in rows)
@@ -100,7 +71,7 @@ def test_expand_gives_the_task_map_per_occurrence_in_time_order(merged: pd.DataF
     model = two_level_model(merged, expand=["Discharge"])
     (sub,) = model.submaps
     assert sub.activity == "Discharge"
-    rows = _rows(merged)
+    rows = rows_of(merged)
     ids = {r["event_id"] for r in rows if r["level"] == "case" and r["concept:name"] == "Discharge"}
     traces: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -129,7 +100,7 @@ def test_unknown_expand_activity_is_a_user_error(merged: pd.DataFrame) -> None:
 def test_filters_act_on_cases_and_tasks_follow(merged: pd.DataFrame) -> None:
     spec = [{"type": "activity", "activities": ["Review results"]}]
     model = two_level_model(merged, spec=spec)
-    rows = _rows(merged)
+    rows = rows_of(merged)
     keep = {r["case:concept:name"] for r in rows if r["level"] == "case" and r["concept:name"] == "Review results"}
     assert model.full.total_cases == len(keep)
     tri = [r for r in rows if r["level"] == "case" and r["concept:name"] == "Triage" and r["case:concept:name"] in keep]
@@ -186,9 +157,9 @@ def test_task_rows_without_contract_columns_are_refused() -> None:
         two_level_model(log, source="m.csv")
 
 
-def test_case_summary_matches_the_rows(merged: pd.DataFrame) -> None:
+def test_case_summary_matches_therows_of(merged: pd.DataFrame) -> None:
     got = case_summary(merged).set_index("case:concept:name")
-    rows = _rows(merged)
+    rows = rows_of(merged)
     by_case: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         if r["case:concept:name"] is not None:
@@ -210,7 +181,7 @@ def test_case_summary_matches_the_rows(merged: pd.DataFrame) -> None:
 
 def test_activity_summary_rework_and_top_types(merged: pd.DataFrame) -> None:
     got = activity_summary(merged).set_index("concept:name")
-    rows = _rows(merged)
+    rows = rows_of(merged)
     events = {r["event_id"]: r for r in rows if r["level"] == "case"}
     per: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
     for r in rows:
