@@ -8,7 +8,7 @@ format. The pieces:
 - ``body``: request bodies and uploads, bounded while they stream;
 - ``errors``: every error as ``{"detail": str}`` with its status;
 - ``routes/``: one router per resource (agent, events, studies, devices, imports, exports,
-  ehr-metrics).
+  ehr-metrics, model).
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from taskloom.collector.api.routes import (
     events,
     exports,
     imports,
+    model,
     studies,
 )
 from taskloom.collector.limits import Limits, TokenBuckets
 from taskloom.collector.store import Store
 
 ROUTERS = (agent.router, events.router, studies.router, devices.router, imports.router,
-           exports.router, ehr_metrics.router)
+           exports.router, ehr_metrics.router, model.router)
 
 
 def install(app: FastAPI, store: Store, limits: Limits | None = None) -> None:
