@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from tests.support.schema import schema_tag  # noqa: E402
+
 EPR = "CareFlowEPR.exe"
 SCREENS = ("Progress note", "Order entry", "Prescribing", "Patient summary", "Results viewer", "Referral",
            "Unsigned notes", "Appointment book")
@@ -198,7 +200,7 @@ def main() -> None:
     weeks = 5 if args.quick else args.weeks
     cache = Path(tempfile.gettempdir()) / "taskloom-bench-ehr"
     cache.mkdir(exist_ok=True)
-    db = cache / f"ehr-v{VERSION}-{weeks}w.sqlite"
+    db = cache / f"ehr-v{VERSION}-{schema_tag()}-{weeks}w.sqlite"
     t0 = time.perf_counter()
     events, sched, visits = build(db, weeks)
     print(f"store: {events:,} UI events, {weeks} clinician-weeks ({db}, ready in {time.perf_counter() - t0:.0f} s)")
