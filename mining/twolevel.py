@@ -40,6 +40,12 @@ CASE_LEVELS = frozenset({"case", "system"})
 TASK_LEVELS = frozenset({"task", "tasks", "task-level", "task_level"})
 #: Columns task rows must have for the desk-work figures (the merged-log contract).
 TASK_COLUMNS = (EVENT_ID, PARENT, PARENT_EVENT, ACTIVE_TIME)
+#: Columns of task rows the model and the summaries read; the rest stay in the log.
+TASK_USE = (EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START_TIMESTAMP, RESOURCE, PARENT_EVENT, ACTIVE_TIME,
+            APP_SWITCHES)
+#: Columns that only task rows fill (empty on case rows; left out of the case level).
+TASK_ONLY = (TASK_TYPE, TASK_INSTANCE, PARENT, PARENT_EVENT, ACTIVE_TIME, APP_SWITCHES, "link_method",
+             "link_confidence", "app", "device")
 TOP_TYPES = 3
 UNATTRIBUTED_TOP = 6
 MERGE_HINT = "make one with `taskloom merge UI_EVENTS SYSTEM_LOG -o MERGED.csv`"
@@ -204,13 +210,16 @@ def split_levels(log: pd.DataFrame, source: str = "the log") -> tuple[pd.DataFra
         bad = log[LEVEL].iloc[int(np.flatnonzero(~known)[0])]
         raise MergedLogError(f"{source}: level {bad!r} in row {int(np.flatnonzero(~known)[0]) + 1}; "
                              "each row of a merged log is level 'case' or 'task'")
-    tasks = log[task]
-    if len(tasks):
+    if task.any():
         need = [c for c in TASK_COLUMNS if c not in log.columns]
         if need:
             raise MergedLogError(f"{source}: task rows but no column {', '.join(map(repr, need))}; "
                                  f"{MERGE_HINT}")
-    return log[~task], tasks
+    # Only the columns each level uses: selecting rows copies every column kept (a million
+    # task rows × a dozen text columns is most of the model's time otherwise).
+    task_cols = [c for c in TASK_USE if c in log.columns]
+    case_cols = [c for c in log.columns if c not in TASK_ONLY]
+    return log[case_cols].iloc[np.flatnonzero(~task)], log[task_cols].iloc[np.flatnonzero(task)]
 
 
 def _str(values: pd.Series) -> pd.Series:
@@ -223,31 +232,38 @@ def _str(values: pd.Series) -> pd.Series:
 class _Linked:
     """Task rows joined to the occurrence (system event) they serve."""
 
-    occ: pd.DataFrame     # one row per case event: activity, case, eid, work (active s, NaN: none)
-    tasks: pd.DataFrame   # linked task rows: activity, case, eid, type, active
+    occ: pd.DataFrame     # one row per case event: activity, case, work (active s, NaN: none)
+    tasks: pd.DataFrame   # linked task rows: activity, case, occ (case row number), type, active
 
 
 def _link(cases: pd.DataFrame, tasks: pd.DataFrame) -> _Linked:
-    eid = _str(cases[EVENT_ID]) if EVENT_ID in cases.columns else pd.Series(None, index=cases.index, dtype=object)
-    occ = pd.DataFrame({"activity": cases[ACTIVITY].astype(str).to_numpy(),
-                        "case": cases[CASE].astype(str).to_numpy(), "eid": eid.to_numpy()})
-    if len(tasks) == 0:
+    """Join each task row to the case row whose ``event_id`` its ``parent_event`` names.
+
+    Works on integer positions (an occurrence is its row number among the case rows) so a
+    million task rows cost a hash lookup each, not a string groupby."""
+    occ = pd.DataFrame({"activity": cases[ACTIVITY].astype(str).to_numpy(dtype=object),
+                        "case": cases[CASE].astype(str).to_numpy(dtype=object)})
+    if len(tasks) == 0 or EVENT_ID not in cases.columns:
         occ["work"] = np.nan
-        empty = pd.DataFrame({"activity": [], "case": [], "eid": [], "type": [], "active": []})
+        empty = pd.DataFrame({"activity": [], "case": [], "occ": [], "type": [], "active": []})
         return _Linked(occ, empty)
-    pe = _str(tasks[PARENT_EVENT])
-    known = occ.dropna(subset=["eid"]).drop_duplicates("eid")
-    where = pd.Index(known["eid"]).get_indexer(pe.to_numpy())
+    eid = pd.Index(cases[EVENT_ID].array)
+    first = ~eid.duplicated() & eid.notna()       # an event id names its first case row
+    known = eid[first]
+    occ_pos = np.flatnonzero(first)
+    where = known.get_indexer(pd.Index(tasks[PARENT_EVENT].array))
     hit = where >= 0
-    pos = where[hit]
+    row = occ_pos[where[hit]]
+    active = pd.to_numeric(tasks[ACTIVE_TIME], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[hit]
+    active = np.nan_to_num(active, nan=0.0)
+    codes, names = pd.factorize(tasks[ACTIVITY].array[hit])
     linked = pd.DataFrame({
-        "activity": known["activity"].to_numpy()[pos], "case": known["case"].to_numpy()[pos],
-        "eid": known["eid"].to_numpy()[pos], "type": tasks[ACTIVITY].astype(str).to_numpy()[hit],
-        "active": pd.to_numeric(tasks[ACTIVE_TIME], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[hit],
+        "activity": occ["activity"].to_numpy()[row], "case": occ["case"].to_numpy()[row], "occ": row,
+        "type": pd.Categorical.from_codes(codes, categories=pd.Index(names).astype(str)), "active": active,
     })
-    linked["active"] = linked["active"].fillna(0.0)
-    work = linked.groupby("eid", sort=False)["active"].sum()
-    occ["work"] = work.reindex(occ["eid"]).to_numpy()
+    work = np.bincount(row, weights=active, minlength=len(occ))
+    has = np.bincount(row, minlength=len(occ)) > 0
+    occ["work"] = np.where(has, work, np.nan)
     return _Linked(occ, linked)
 
 
@@ -256,7 +272,8 @@ def _top_types(tasks: pd.DataFrame, key: str | None, k: int) -> dict[Any, tuple[
     if len(tasks) == 0:
         return {}
     by = [key, "type"] if key else ["type"]
-    g = tasks.groupby(by, sort=False)["active"].agg(["size", "sum"]).reset_index()
+    g = tasks.groupby(by, sort=False, observed=True)["active"].agg(["size", "sum"]).reset_index()
+    g["type"] = g["type"].astype(str)
     g = g.sort_values(["size", "sum", "type"], ascending=[False, False, True], kind="stable")
     out: dict[Any, list[TaskTypeCount]] = {}
     for grp, name, n, s in zip(g[key] if key else [None] * len(g), g["type"], g["size"], g["sum"],
@@ -269,7 +286,10 @@ def _top_types(tasks: pd.DataFrame, key: str | None, k: int) -> dict[Any, tuple[
 
 def desk_work(cases: pd.DataFrame, tasks: pd.DataFrame, top: int = TOP_TYPES) -> dict[str, DeskWork]:
     """Desk work per system activity (see the module docstring for the definitions)."""
-    lk = _link(cases, tasks)
+    return _desk(_link(cases, tasks), top)
+
+
+def _desk(lk: _Linked, top: int) -> dict[str, DeskWork]:
     occ = lk.occ
     if len(occ) == 0:
         return {}
@@ -319,7 +339,7 @@ def task_submap(cases: pd.DataFrame, tasks: pd.DataFrame, activity: str) -> SubM
     start = rows[START_TIMESTAMP] if START_TIMESTAMP in rows.columns else end
     start = start.where(start.notna(), end)
     log = pd.DataFrame({CASE: _str(rows[PARENT_EVENT]).to_numpy(), ACTIVITY: rows[ACTIVITY].astype(str).to_numpy(),
-                        TIMESTAMP: end.to_numpy(), START_TIMESTAMP: start.to_numpy()})
+                        TIMESTAMP: end.array, START_TIMESTAMP: start.array})
     dfg = discover_dfg(log, ACTIVITY)
     if len(log):
         span = (ts_ns(log[TIMESTAMP]) - ts_ns(log[START_TIMESTAMP])) / 1e9
@@ -423,9 +443,9 @@ def activity_summary(merged: pd.DataFrame, top: int = TOP_TYPES) -> pd.DataFrame
     type repeated within one case at this activity: extra instances and cases) and the top
     task types as ``label (instances)`` joined by ``; ``."""
     cases, tasks = split_levels(merged)
-    desk = desk_work(cases, tasks, top)
     lk = _link(cases, tasks)
-    rep = lk.tasks.groupby(["activity", "case", "type"], sort=False).size()
+    desk = _desk(lk, top)
+    rep = lk.tasks.groupby(["activity", "case", "type"], sort=False, observed=True).size()
     rep = rep[rep > 1]
     extra = (rep - 1).groupby(level="activity").sum()
     rcases = rep.reset_index().groupby("activity")["case"].nunique()
