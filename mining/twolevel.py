@@ -228,6 +228,12 @@ def _str(values: pd.Series) -> pd.Series:
     return out.where(values.notna().to_numpy(), None)
 
 
+def _categorical(values: pd.Series) -> pd.Categorical:
+    """Text values as a categorical of their distinct strings (missing stays missing)."""
+    codes, names = pd.factorize(values.array)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object).astype(str))
+
+
 @dataclass(frozen=True)
 class _Linked:
     """Task rows joined to the occurrence (system event) they serve."""
@@ -241,8 +247,11 @@ def _link(cases: pd.DataFrame, tasks: pd.DataFrame) -> _Linked:
 
     Works on integer positions (an occurrence is its row number among the case rows) so a
     million task rows cost a hash lookup each, not a string groupby."""
-    occ = pd.DataFrame({"activity": cases[ACTIVITY].astype(str).to_numpy(dtype=object),
-                        "case": cases[CASE].astype(str).to_numpy(dtype=object)})
+    # Categoricals: a million task rows group by integer codes, and no text column is
+    # rebuilt (pandas turns object text into Arrow strings whenever a frame is made).
+    act = _categorical(cases[ACTIVITY])
+    case = _categorical(cases[CASE])
+    occ = pd.DataFrame({"activity": act, "case": case})
     if len(tasks) == 0 or EVENT_ID not in cases.columns:
         occ["work"] = np.nan
         empty = pd.DataFrame({"activity": [], "case": [], "occ": [], "type": [], "active": []})
@@ -256,10 +265,10 @@ def _link(cases: pd.DataFrame, tasks: pd.DataFrame) -> _Linked:
     row = occ_pos[where[hit]]
     active = pd.to_numeric(tasks[ACTIVE_TIME], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[hit]
     active = np.nan_to_num(active, nan=0.0)
-    codes, names = pd.factorize(tasks[ACTIVITY].array[hit])
     linked = pd.DataFrame({
-        "activity": occ["activity"].to_numpy()[row], "case": occ["case"].to_numpy()[row], "occ": row,
-        "type": pd.Categorical.from_codes(codes, categories=pd.Index(names).astype(str)), "active": active,
+        "activity": pd.Categorical.from_codes(act.codes[row], categories=act.categories),
+        "case": pd.Categorical.from_codes(case.codes[row], categories=case.categories), "occ": row,
+        "type": _categorical(tasks[ACTIVITY].iloc[np.flatnonzero(hit)]), "active": active,
     })
     work = np.bincount(row, weights=active, minlength=len(occ))
     has = np.bincount(row, minlength=len(occ)) > 0
@@ -294,12 +303,12 @@ def _desk(lk: _Linked, top: int) -> dict[str, DeskWork]:
     if len(occ) == 0:
         return {}
     with_work = occ["work"].notna()
-    g = occ.groupby("activity", sort=True)
+    g = occ.groupby("activity", sort=True, observed=True)
     n_occ = g.size()
-    stats = occ[with_work].groupby("activity")["work"].agg(["size", "sum", "median", "mean"])
+    stats = occ[with_work].groupby("activity", observed=True)["work"].agg(["size", "sum", "median", "mean"])
     n_cases = g["case"].nunique()
-    cw = occ[with_work].groupby("activity")["case"].nunique()
-    n_tasks = lk.tasks.groupby("activity").size()
+    cw = occ[with_work].groupby("activity", observed=True)["case"].nunique()
+    n_tasks = lk.tasks.groupby("activity", observed=True).size()
     tops = _top_types(lk.tasks, "activity", top)
     out = {}
     for act in n_occ.index:
@@ -402,31 +411,46 @@ def case_summary(merged: pd.DataFrame) -> pd.DataFrame:
     time (first start to last end over both levels), flow efficiency (touch / elapsed),
     staff (distinct users of its task rows), task instances, app switches, system events."""
     cases, tasks = split_levels(merged)
-    ev = pd.DataFrame({"case": cases[CASE].astype(str).to_numpy(),
-                       "start": _start_ns(cases), "end": ts_ns(cases[TIMESTAMP]), "events": 1})
-    t = tasks[tasks[CASE].notna().to_numpy()] if len(tasks) else tasks
-    tk = pd.DataFrame({
-        "case": t[CASE].astype(str).to_numpy(), "start": _start_ns(t), "end": ts_ns(t[TIMESTAMP]),
-        "active": pd.to_numeric(t[ACTIVE_TIME], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-        if ACTIVE_TIME in t.columns else np.zeros(len(t)),
-        "user": _str(t[RESOURCE]).to_numpy() if RESOURCE in t.columns else None,
-        "switches": pd.to_numeric(t[APP_SWITCHES], errors="coerce").fillna(0).to_numpy(dtype=float)
-        if APP_SWITCHES in t.columns else np.zeros(len(t)),
+    t = tasks.iloc[np.flatnonzero(tasks[CASE].notna().to_numpy())] if len(tasks) else tasks
+    n_ev = len(cases)
+    # One integer code per case over both levels; sums and extremes by bincount / groupby.
+    codes, names = pd.factorize(pd.concat([cases[CASE].astype("string"), t[CASE].astype("string")],
+                                          ignore_index=True).array)
+    n = len(names)
+    start = np.concatenate([_start_ns(cases), _start_ns(t)])
+    end = np.concatenate([ts_ns(cases[TIMESTAMP]) if n_ev else np.zeros(0, np.int64),
+                          ts_ns(t[TIMESTAMP]) if len(t) else np.zeros(0, np.int64)])
+    ok = codes >= 0
+    first = pd.Series(start[ok]).groupby(codes[ok]).min().reindex(range(n)).to_numpy()
+    last = pd.Series(end[ok]).groupby(codes[ok]).max().reindex(range(n)).to_numpy()
+    elapsed = (last - first) / 1e9
+    tc = codes[n_ev:]
+    active = _numbers(t, ACTIVE_TIME)
+    touch = np.bincount(tc, weights=active, minlength=n)
+    staff = np.zeros(n, dtype=np.int64)
+    if RESOURCE in t.columns and len(t):
+        ucodes, users = pd.factorize(t[RESOURCE].array)
+        known = ucodes >= 0
+        pairs = np.unique(tc[known].astype(np.int64) * max(len(users), 1) + ucodes[known])
+        staff = np.bincount(pairs // max(len(users), 1), minlength=n)
+    order = np.argsort(np.asarray(names, dtype=object).astype(str), kind="stable")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        efficiency = np.where(elapsed > 0, touch / elapsed, np.nan)
+    out = pd.DataFrame({
+        CASE: np.asarray(names, dtype=object)[order],
+        "touch_time_s": touch[order], "elapsed_s": elapsed[order], "flow_efficiency": efficiency[order],
+        "staff": staff[order].astype(int), "task_instances": np.bincount(tc, minlength=n)[order].astype(int),
+        "app_switches": np.bincount(tc, weights=_numbers(t, APP_SWITCHES), minlength=n)[order].astype(int),
+        "system_events": np.bincount(codes[:n_ev][codes[:n_ev] >= 0], minlength=n)[order].astype(int),
     })
-    both = pd.concat([ev[["case", "start", "end"]], tk[["case", "start", "end"]]], ignore_index=True)
-    span = both.groupby("case", sort=True).agg(start=("start", "min"), end=("end", "max"))
-    elapsed = (span["end"] - span["start"]) / 1e9
-    g = tk.groupby("case")
-    out = pd.DataFrame(index=span.index)
-    out["touch_time_s"] = g["active"].sum().reindex(out.index).fillna(0.0)
-    out["elapsed_s"] = elapsed
-    out["flow_efficiency"] = (out["touch_time_s"] / elapsed.where(elapsed > 0)).astype(float)
-    out["staff"] = g["user"].nunique().reindex(out.index).fillna(0).astype(int)
-    out["task_instances"] = g.size().reindex(out.index).fillna(0).astype(int)
-    out["app_switches"] = g["switches"].sum().reindex(out.index).fillna(0).astype(int)
-    out["system_events"] = ev.groupby("case").size().reindex(out.index).fillna(0).astype(int)
-    out.index.name = CASE
-    return out.reset_index()
+    return out
+
+
+def _numbers(rows: pd.DataFrame, column: str) -> np.ndarray:
+    """A numeric column as floats, missing (or absent) as 0."""
+    if column not in rows.columns:
+        return np.zeros(len(rows))
+    return np.nan_to_num(pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
 
 
 def _start_ns(rows: pd.DataFrame) -> np.ndarray:
@@ -447,8 +471,8 @@ def activity_summary(merged: pd.DataFrame, top: int = TOP_TYPES) -> pd.DataFrame
     desk = _desk(lk, top)
     rep = lk.tasks.groupby(["activity", "case", "type"], sort=False, observed=True).size()
     rep = rep[rep > 1]
-    extra = (rep - 1).groupby(level="activity").sum()
-    rcases = rep.reset_index().groupby("activity")["case"].nunique()
+    extra = (rep - 1).groupby(level="activity", observed=True).sum()
+    rcases = rep.reset_index().groupby("activity", observed=True)["case"].nunique()
     rows = []
     for act, d in sorted(desk.items()):
         rows.append({
