@@ -392,8 +392,8 @@ def render_two_level_svg(model: TwoLevelModel, overlay: str = "frequency", color
         f'<title id="tl-title">{escape(name)}</title>',
         f'<desc id="tl-desc">{escape(desc)}</desc>',
         "<defs>",
-        *(f'<marker id="tl-arrow-{g[1:]}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
-          f'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L10,5L0,10z" '
+        *(f'<marker id="tl-arrow-{g[1:]}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="11" '
+          f'markerHeight="11" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L10,5L0,10z" '
           f'fill="{g}"/></marker>' for g in sorted(grays)),
         '<linearGradient id="tl-legend-grad">'
         + "".join(f'<stop offset="{i / (len(palette) - 1):.2f}" stop-color="{c}"/>'
