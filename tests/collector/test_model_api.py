@@ -122,3 +122,14 @@ def test_model_needs_a_token_and_hides_unknown_studies(live: LiveCollector, admi
     assert r.status_code == 401
     r = _get(live, admin_token, 999_999)
     assert r.status_code == 404
+
+
+def test_console_viewers_may_read_the_model() -> None:
+    """Cookie callers are checked against the console's role table by the route's path: the
+    path this router registers must be the one listed there, for viewers."""
+    from taskloom.collector.api.routes.model import router
+    from taskloom.server.console.principal import API_ROLES, VIEWER
+
+    paths = {(m, r.path) for r in router.routes for m in getattr(r, "methods", ())}
+    assert ("GET", "/api/v1/studies/{study_id}/model") in paths
+    assert API_ROLES[("GET", "/api/v1/studies/{study_id}/model")] == VIEWER
