@@ -389,17 +389,20 @@ def two_level_model(merged: pd.DataFrame, *, expand: Sequence[str] = (), nodes: 
 
     Raises MergedLogError for an expand name that is not a system activity of the log."""
     cases, tasks = split_levels(merged, source)
+    # Expand names are checked against the whole log: an activity the filters leave out
+    # simply has no sub-map.
+    known = {str(x) for x in cases[ACTIVITY].dropna().unique()}
     cases, tasks = _apply_filters(cases, tasks, spec)
     full = discover_dfg(cases, ACTIVITY)
     shown = abstract_dfg(full, nodes, arcs)
-    known = {str(x) for x in full.nodes.index}
     for name in expand:
         if name not in known:
             choices = ", ".join(sorted(known)[:12]) or "none (the log is empty)"
             raise MergedLogError(f"expand {name!r}: not a system activity of {source}; "
                                  f"activities are: {choices}")
     desk = desk_work(cases, tasks, top)
-    subs = tuple(task_submap(cases, tasks, a) for a in dict.fromkeys(expand))
+    present = {str(x) for x in full.nodes.index}
+    subs = tuple(task_submap(cases, tasks, a) for a in dict.fromkeys(expand) if a in present)
     return TwoLevelModel(full, shown, desk, subs, unattributed_work(tasks), len(tasks), nodes, arcs)
 
 

@@ -110,6 +110,9 @@ def test_bad_requests_get_one_line_422s(live: LiveCollector, admin_token: str, s
     assert r.status_code == 422 and "invalid JSON" in r.json()["detail"]
     r = _get(live, admin_token, studies[MERGED_STUDY], filter='[{"type": "nope"}]')
     assert r.status_code == 422 and "unknown type 'nope'" in r.json()["detail"]
+    far = [{"type": "time_range", "start": "9999-01-01", "end": "0001-01-01"}]
+    r = _get(live, admin_token, studies[MERGED_STUDY], filter=json.dumps(far))
+    assert r.status_code == 422 and "between 1677 and 2262" in r.json()["detail"]
     r = _get(live, admin_token, studies[MERGED_STUDY], nodes=0)
     assert r.status_code == 422
     r = _get(live, admin_token, studies[EMPTY_STUDY])

@@ -196,3 +196,17 @@ def test_activity_summary_rework_and_top_types(merged: pd.DataFrame) -> None:
         first = got.at[act, "top_task_types"].split("; ")[0]
         name, n = first.rsplit(" (", 1)
         assert want[act]["types"][name] == int(n.rstrip(")")) == max(want[act]["types"].values())
+
+
+def test_expand_of_an_activity_the_filters_leave_out_is_no_error(merged: pd.DataFrame) -> None:
+    spec = [{"type": "activity", "activities": ["Review results"], "retain": False}]
+    model = two_level_model(merged, spec=spec, expand=["Review results", "Triage"])
+    assert "Review results" not in model.dfg.nodes.index
+    assert [s.activity for s in model.submaps] == ["Triage"]
+
+
+def test_filter_bound_outside_the_timestamp_range_is_a_user_error(merged: pd.DataFrame) -> None:
+    from taskloom.mining.filter_spec import FilterSpecError
+
+    with pytest.raises(FilterSpecError, match="between 1677 and 2262"):
+        two_level_model(merged, spec=[{"type": "time_range", "start": "9999-01-01", "end": "0001-01-01"}])
