@@ -84,10 +84,13 @@ def _two_level_map(args: argparse.Namespace) -> int:
     svg = render_two_level_svg(model, overlay=args.overlay, color=args.color, direction=args.direction)
     write_atomically(out, svg)
     u = model.unattributed
+    shown = set(map(str, model.dfg.nodes.index))
+    hidden = [a for a in dict.fromkeys(args.expand or ()) if a not in shown]
+    note = f"; not drawn, hidden by the filters or --nodes: {', '.join(hidden)}" if hidden else ""
     sys.stdout.write(f"wrote {out} ({len(model.dfg.nodes)} of {len(model.full.nodes)} system activities, "
                      f"{len(model.dfg.edges)} of {len(model.full.edges)} arcs, "
                      f"{model.task_rows - u.tasks} linked and {u.tasks} unattributed task instances, "
-                     f"{len(model.submaps)} expanded)\n")
+                     f"{sum(s.activity in shown for s in model.submaps)} expanded{note})\n")
     return 0
 
 

@@ -127,3 +127,15 @@ def test_summary_writer_writes_both_tables(merged_files: dict[str, Path], tmp_pa
         write_summary(log, tmp_path / "summary.xlsx")
     with pytest.raises(SummaryPathError, match="no such folder"):
         write_summary(log, tmp_path / "nope" / "summary.csv")
+
+
+def test_expanded_activity_hidden_by_the_nodes_slider_is_named(merged_files: dict[str, Path], tmp_path: Path) -> None:
+    log = read_log(merged_files["csv"])
+    counts = log.loc[log["level"] == "case", "concept:name"].value_counts()
+    rarest = str(counts.sort_values(kind="stable").index[0])
+    proc = taskloom("map", merged_files["csv"], "--levels", "2", "-o", tmp_path / "m.svg", "--nodes", "20",
+                    "--expand", rarest)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.rstrip().endswith(f"0 expanded; not drawn, hidden by the filters or --nodes: {rarest})")
+    svg = (tmp_path / "m.svg").read_text(encoding="utf-8")
+    assert rarest not in {g.get("data-name") for g in groups(svg, "activity")}
