@@ -36,6 +36,7 @@ from taskloom.mining.ordering import ts_ns
 
 LEVEL, EVENT_ID, TASK_TYPE, TASK_INSTANCE = "level", "event_id", "task_type", "task_instance"
 PARENT, PARENT_EVENT, ACTIVE_TIME, APP_SWITCHES = "parent", "parent_event", "active_time", "app_switches"
+LINK_METHOD = "link_method"
 CASE_LEVELS = frozenset({"case", "system"})
 TASK_LEVELS = frozenset({"task", "tasks", "task-level", "task_level"})
 #: Columns task rows must have for the desk-work figures (the merged-log contract).
@@ -44,7 +45,7 @@ TASK_COLUMNS = (EVENT_ID, PARENT, PARENT_EVENT, ACTIVE_TIME)
 TASK_USE = (EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START_TIMESTAMP, RESOURCE, PARENT_EVENT, ACTIVE_TIME,
             APP_SWITCHES)
 #: Columns that only task rows fill (empty on case rows; left out of the case level).
-TASK_ONLY = (TASK_TYPE, TASK_INSTANCE, PARENT, PARENT_EVENT, ACTIVE_TIME, APP_SWITCHES, "link_method",
+TASK_ONLY = (TASK_TYPE, TASK_INSTANCE, PARENT, PARENT_EVENT, ACTIVE_TIME, APP_SWITCHES, LINK_METHOD,
              "link_confidence", "app", "device")
 TOP_TYPES = 3
 UNATTRIBUTED_TOP = 6
@@ -219,7 +220,15 @@ def split_levels(log: pd.DataFrame, source: str = "the log") -> tuple[pd.DataFra
     # task rows × a dozen text columns is most of the model's time otherwise).
     task_cols = [c for c in TASK_USE if c in log.columns]
     case_cols = [c for c in log.columns if c not in TASK_ONLY]
-    return log[case_cols].iloc[np.flatnonzero(~task)], log[task_cols].iloc[np.flatnonzero(task)]
+    tasks = log[task_cols].iloc[np.flatnonzero(task)]
+    if LINK_METHOD in log.columns and len(tasks):
+        # Link method "none" means no case, whatever the case column says: XES has no event
+        # outside a trace, so a merged .xes keeps unattributed tasks in one nameless trace,
+        # which readers name by position ("trace-0").
+        none = (log[LINK_METHOD].iloc[np.flatnonzero(task)].astype("string") == "none").fillna(False)
+        if none.any():
+            tasks = tasks.assign(**{CASE: tasks[CASE].astype("string").mask(none.to_numpy())})
+    return log[case_cols].iloc[np.flatnonzero(~task)], tasks
 
 
 def _str(values: pd.Series) -> pd.Series:
