@@ -10,7 +10,7 @@ format. The pieces:
 - ``body``: request bodies and uploads, bounded while they stream;
 - ``errors``: every error as ``{"detail": str}`` with its status;
 - ``routes/``: one router per resource (agent, events, studies, devices, imports, exports,
-  ehr-metrics).
+  ehr-metrics, model).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from taskloom.collector.api.routes import (
     events,
     exports,
     imports,
+    model,
     studies,
     tokens,
 )
@@ -35,7 +36,7 @@ from taskloom.collector.limits import Limits, TokenBuckets
 from taskloom.collector.store import Store
 
 ROUTERS = (agent.router, events.router, studies.router, devices.router, imports.router,
-           exports.router, ehr_metrics.router, tokens.router)
+           exports.router, ehr_metrics.router, tokens.router, model.router)
 
 
 def install(app: FastAPI, store: Store, limits: Limits | None = None) -> None:
