@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "taskloom.server.cli.user_cmds",
     "taskloom.server.cli.task_cmds",
     "taskloom.server.cli.ehr_cmds",
+    "taskloom.server.cli.link_cmds",
     "taskloom.server.cli.demo_cmd",
 )
 

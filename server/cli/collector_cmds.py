@@ -32,7 +32,11 @@ def register(sub: Any) -> None:
     p.add_argument("--access-log", action="store_true", help="log every request")
 
     admin = _group(sub, "admin", "admin tokens for the collector API")
-    p = _command(admin, "token", cmd_admin_token, "create an admin token and print it (shown once)")
+    p = _command(admin, "token", cmd_admin_token,
+                 "create an admin token and print it (shown once); `list` or `revoke ID` them")
+    p.add_argument("action", nargs="?", choices=("create", "list", "revoke"), default="create",
+                   help="create (default), list, or revoke ID")
+    p.add_argument("id", nargs="?", default=None, help="with revoke: the token's id (or the token)")
     p.add_argument("--label", default="", help="a note saying who or what the token is for")
 
     study = _group(sub, "study", "create and list studies")
@@ -65,7 +69,11 @@ def _command(sub: Any, name: str, func: Any, help: str, **kw: Any) -> argparse.A
 
 def _register_device(device: Any) -> None:
     p = _command(device, "token", cmd_device_token,
-                 "create an enrolment token (printed alone on the last line)")
+                 "create an enrolment token (printed alone on the last line); `list` or "
+                 "`revoke ID` them")
+    p.add_argument("action", nargs="?", choices=("create", "list", "revoke"), default="create",
+                   help="create (default), list, or revoke ID")
+    p.add_argument("id", nargs="?", default=None, type=int, help="with revoke: the token's id")
     p.add_argument("--study", required=True, help="study name")
     p.add_argument("--uses", type=int, default=1, help="how many devices may enrol with it (default 1)")
     p.add_argument("--expires", default="7d",
@@ -105,6 +113,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_token(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        with open_store(args.db) as store:
+            tokens = store.list_admin_tokens()
+        out(f"{'ID':>4}  {'STATE':<8} {'CREATED':<20} LABEL")
+        for tok in tokens:
+            out(f"{tok.id:>4}  {'revoked' if tok.revoked else 'active':<8} "
+                f"{when(tok.created_at):<20} {tok.label}")
+        return 0
+    if args.action == "revoke":
+        if not args.id:
+            raise CliError("say which token: `taskloom admin token revoke ID` "
+                           "(ids: `taskloom admin token list`)")
+        with open_store(args.db) as store:
+            token_id = store.revoke_admin_token(args.id)
+        out(f"revoked admin token {token_id}; its next request is refused (401)")
+        return 0
     with open_store(args.db) as store:
         token = store.create_admin_token(label=args.label)
     sys.stderr.write("admin token (shown once; keep it secret; send as "
@@ -155,6 +179,22 @@ def cmd_study_list(args: argparse.Namespace) -> int:
 def cmd_device_token(args: argparse.Namespace) -> int:
     from taskloom.durations import parse_duration
 
+    if args.action == "list":
+        with open_store(args.db) as store:
+            tokens = store.list_enrollment_tokens(store.get_study(args.study).id)
+        out(f"{'ID':>4}  {'USES':>9}  {'EXPIRES':<20}")
+        for tok in tokens:
+            out(f"{tok.id:>4}  {tok.uses:>4}/{tok.max_uses:<4}  {when(tok.expires_at):<20}")
+        return 0
+    if args.action == "revoke":
+        if args.id is None:
+            raise CliError("say which token: `taskloom device token revoke ID --study NAME` "
+                           "(ids: `taskloom device token list --study NAME`)")
+        with open_store(args.db) as store:
+            store.revoke_enrollment_token(store.get_study(args.study).id, args.id)
+        out(f"revoked enrolment token {args.id}; agents can no longer enrol with it "
+            "(devices enrolled with it stay: `taskloom device revoke ID`)")
+        return 0
     expires = parse_duration(args.expires)
     with open_store(args.db) as store:
         token = store.create_enrollment_token(args.study, uses=args.uses, expires_s=expires)
