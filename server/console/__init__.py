@@ -65,6 +65,7 @@ def install(app: FastAPI, store: Store, settings: Settings) -> None:
         pages,
         routes_cases,
         routes_data,
+        routes_ehr,
         routes_map,
         routes_stats,
         routes_studies,
@@ -81,7 +82,7 @@ def install(app: FastAPI, store: Store, settings: Settings) -> None:
     app.include_router(pages.router)
     app.include_router(routes_map.router)
     app.include_router(routes_stats.router)
-    for module in (routes_users, routes_studies, routes_data, routes_cases):
+    for module in (routes_users, routes_studies, routes_data, routes_cases, routes_ehr):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)

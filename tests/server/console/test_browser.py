@@ -113,7 +113,8 @@ def test_login_and_logout(browser: Any, server: LiveCollector, seeded: Seeded) -
 
 PAGES = ["/studies", "/fleet", "/users", "/studies/{a}/map", "/studies/{a}/filters",
          "/studies/{a}/statistics", "/studies/{a}/variants", "/studies/{a}/cases",
-         "/studies/{a}/tasks", "/studies/{a}/data", "/studies/{b}/map", "/studies/{b}/tasks"]
+         "/studies/{a}/tasks", "/studies/{a}/data", "/studies/{b}/map", "/studies/{b}/tasks",
+         "/studies/{a}/documentation", "/studies/{c}/documentation"]
 
 
 def test_every_page_renders_without_errors_or_serious_accessibility_violations(
@@ -122,13 +123,15 @@ def test_every_page_renders_without_errors_or_serious_accessibility_violations(
     s = session("ada")
     problems: dict[str, list[str]] = {}
     for template in PAGES:
-        path = template.format(a=seeded.study_a, b=seeded.study_b)
+        path = template.format(a=seeded.study_a, b=seeded.study_b, c=seeded.study_c)
         page = s.open(path)
         if "/map" in path:
             page.wait_for_selector("body[data-map-version]")
+        if "/documentation" in path:
+            page.wait_for_selector("body[data-doc-version]", timeout=60_000)
         assert page.locator("#page .error").count() == 0, (path, page.inner_text("#page"))
         name = path.strip("/").replace("/", "-").replace(str(seeded.study_a), "a").replace(
-            str(seeded.study_b), "b")
+            str(seeded.study_b), "b").replace(str(seeded.study_c), "c")
         page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
         found = _axe_serious(page) + [f"console: {e}" for e in s.errors]
         if found:
@@ -254,3 +257,71 @@ def test_an_upload_with_a_bad_column_mapping_shows_the_error(
     # Only the refused preview itself shows in the console (Chrome logs every 4xx fetch).
     assert s.errors == ["Failed to load resource: the server responded with a status of 422 "
                         "(Unprocessable Entity)"], s.errors
+
+
+def _doc_version(page: Page, before: str | None) -> str:
+    page.wait_for_function("v => document.body.dataset.docVersion && document.body.dataset.docVersion !== v",
+                           arg=before, timeout=60_000)
+    return str(page.evaluate("document.body.dataset.docVersion"))
+
+
+def _card(page: Page, metric: str) -> str:
+    return str(page.inner_text(f".cards .card[data-metric='{metric}'] .value"))
+
+
+def test_documentation_time_page_shows_the_reports_figures_and_charts(
+        session: Callable[[str], Session], seeded: Seeded, screenshots: Path) -> None:
+    from taskloom.collector.services.ehr_metrics import EhrOptions, TextFile, ehr_metrics
+    from taskloom.collector.store import Store
+
+    assert seeded.generated is not None
+    files = {n: seeded.generated / f"{n}.csv" for n in ("schedule", "visits")}
+    store = Store.open(seeded.db)
+    try:
+        plain = ehr_metrics(store, seeded.study_c, EhrOptions())
+        scheduled = ehr_metrics(store, seeded.study_c, EhrOptions(
+            schedule=TextFile("schedule.csv", files["schedule"].read_text()),
+            visits=TextFile("visits.csv", files["visits"].read_text())))
+    finally:
+        store.close()
+    median = {c.key: c for c in plain.cohort}
+    assert median["after_hours_h"].status == "ok"  # six clinicians: above the min group of 5
+
+    # A viewer: the no-schedule measures, charts, the sensitivity table, no per-clinician rows.
+    s = session("val")
+    page = s.open(f"/studies/{seeded.study_c}/documentation")
+    version = _doc_version(page, None)
+    assert _card(page, "after_hours_h") == f"{median['after_hours_h'].median:.2f} h per week"
+    assert _card(page, "ehr_h") == f"{median['ehr_h'].median:.2f} h per week"
+    assert page.locator("figure svg.box-chart").count() >= 1
+    assert "Sensitivity to the inactivity threshold" in page.inner_text("#page")
+    assert page.locator("h2:text-is('Per clinician-week (admin only)')").count() == 0
+    assert _axe_serious(page) == []
+
+    # With the generator's schedule and visit list: the Sinsky measures, as the service gives them.
+    page.set_input_files("#doc-schedule", str(files["schedule"]))
+    page.set_input_files("#doc-visits", str(files["visits"]))
+    page.click("text=Compute")
+    version = _doc_version(page, version)
+    want = {c.key: c for c in scheduled.cohort}
+    assert want["ehr_time8"].status == "ok"
+    assert _card(page, "ehr_time8") == f"{want['ehr_time8'].median:.2f} h per 8 h"
+    assert _card(page, "wow8") == f"{want['wow8'].median:.2f} h per 8 h"
+    page.screenshot(path=str(screenshots / "studies-c-documentation-schedule.png"), full_page=True)
+    assert not s.errors, s.errors
+
+    # Suppression: a minimum group larger than the cohort hides the cohort figures.
+    page.fill("#doc-min-group", "7")
+    page.click("text=Compute")
+    _doc_version(page, version)
+    assert "suppressed" in _card(page, "ehr_time8")
+    assert page.locator("figure svg.box-chart").count() == 0
+
+    # An admin sees the per clinician-week table (pseudonyms only).
+    ada = session("ada")
+    page = ada.open(f"/studies/{seeded.study_c}/documentation")
+    _doc_version(page, None)
+    table = page.locator("section:has(h2:text('Per clinician-week')) tbody tr")
+    assert table.count() == plain.clinician_weeks
+    assert all(u.startswith("U#") for u in table.locator("td:first-child").all_inner_texts())
+    assert not s.errors and not ada.errors, (s.errors, ada.errors)
