@@ -58,9 +58,11 @@ def bpmn_view(logs: StudyLogs, study_id: int, spec: list[dict[str, Any]], p: Bpm
     layout = layout_bpmn(model)
     svg = render_bpmn_svg(model, overlay, p.color, layout)
     kinds = [n.kind for n in model.nodes]
+    tasks = [{"id": n.id, "name": n.name, "frequency": overlay.task_frequency.get(n.name),
+              "mean_s": overlay.task_duration_s.get(n.name)} for n in model.nodes if n.kind == "task"]
     return {"empty": False, "svg": svg.split("?>", 1)[1].lstrip(), "width": layout.width,
             "height": layout.height, "noise": p.noise, "perspective": p.perspective,
-            "tasks": kinds.count("task"), "gateways": kinds.count("xor") + kinds.count("and"),
+            "tasks": len(tasks), "task_stats": tasks, "gateways": kinds.count("xor") + kinds.count("and"),
             "flows": len(model.flows), "cases": int(logs.filtered(study_id, spec)[mc.CASE].nunique())}
 
 

@@ -325,3 +325,50 @@ def test_documentation_time_page_shows_the_reports_figures_and_charts(
     assert table.count() == plain.clinician_weeks
     assert all(u.startswith("U#") for u in table.locator("td:first-child").all_inner_texts())
     assert not s.errors and not ada.errors, (s.errors, ada.errors)
+
+
+def test_the_bpmn_view_shows_the_inductive_miners_model_with_overlays_and_downloads(
+        session: Callable[[str], Session], seeded: Seeded, screenshots: Path) -> None:
+    from taskloom.collector.store import Store
+    from taskloom.mining.discovery import discover_bpmn
+    from taskloom.mining.io.bpmn_xml import xml_to_bpmn
+    from taskloom.mining.io.pnml import pnml_to_net
+    from taskloom.server.console.levels import system_rows
+
+    store = Store.open(seeded.db)
+    try:
+        log = system_rows(store.system_log_wide(seeded.study_a))
+    finally:
+        store.close()
+    want = {noise: discover_bpmn(log, noise=noise) for noise in (0.2, 0.0)}
+    s = session("vic")
+    page = s.open(f"/studies/{seeded.study_a}/map")
+    version = _wait_redraw(page, None)
+    page.select_option("#view", "bpmn")
+    version = _wait_redraw(page, version)
+    tasks = page.locator("svg.taskloom-bpmn g.node.task")
+    names = {n.name for n in want[0.2].nodes if n.kind == "task"}
+    assert tasks.count() == len(names) and names >= {"Referral", "Triage", "Discharge"}
+    counts = page.inner_text(".controls p.hint[aria-live]")
+    assert f"{len(want[0.2].flows)} sequence flows" in counts, counts
+    triage = page.locator("svg.taskloom-bpmn g.node.task[aria-label^='Triage:']")
+    frequency = int((log["concept:name"] == "Triage").sum())
+    assert f"Triage: {frequency} events" in (triage.get_attribute("aria-label") or "")
+    triage.focus()
+    page.keyboard.press("Enter")
+    assert "Triage" in page.inner_text(".details h2")
+    page.screenshot(path=str(screenshots / "studies-a-map-bpmn.png"), full_page=True)
+    _set_slider(page, "#slider-noise", 0)
+    version = _wait_redraw(page, version)
+    counts = page.inner_text(".controls p.hint[aria-live]")
+    assert "noise 0.00" in counts and f"{len(want[0.0].flows)} sequence flows" in counts, counts
+    with page.expect_download() as got:
+        page.click("text=Download .bpmn")
+    model = xml_to_bpmn(Path(got.value.path()).read_bytes())
+    assert {n.name for n in model.nodes if n.kind == "task"} == names
+    with page.expect_download() as got:
+        page.click("text=Download .pnml")
+    net = pnml_to_net(Path(got.value.path()).read_bytes())
+    assert names <= {t.label for t in net.transitions if t.label}
+    assert _axe_serious(page) == []
+    assert not s.errors, s.errors

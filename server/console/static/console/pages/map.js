@@ -9,7 +9,7 @@ const OVERLAYS = [["frequency", "Absolute frequency"], ["case", "Case frequency"
 const study = studyId();
 const STATE_KEY = `taskloom.map.${study}`;
 
-const state = Object.assign({ nodes: 100, arcs: null, overlay: "frequency", color: "frequency", perspective: "concept:name", direction: "TB", expand: [] },
+const state = Object.assign({ view: "map", noise: 20, nodes: 100, arcs: null, overlay: "frequency", color: "frequency", perspective: "concept:name", direction: "TB", expand: [] },
   JSON.parse(sessionStorage.getItem(STATE_KEY) || "{}"));
 const save = () => sessionStorage.setItem(STATE_KEY, JSON.stringify(state));
 
@@ -19,13 +19,13 @@ let pending = null;      // AbortController of the request in flight
 let selected = null;
 const timings = (window.__mapTimings = []);
 
-function slider(label, key, els) {
-  const input = h("input", { type: "range", min: 1, max: 100, step: 1, value: state[key] ?? 100, id: `slider-${key}`, "aria-valuetext": `${state[key] ?? 100} %` });
-  const out = h("output", { for: input.id }, `${state[key] ?? 100} %`);
+function slider(label, key, els, { min = 1, step = 1, show = (v) => `${v} %` } = {}) {
+  const input = h("input", { type: "range", min, max: 100, step, value: state[key] ?? 100, id: `slider-${key}`, "aria-valuetext": show(state[key] ?? 100) });
+  const out = h("output", { for: input.id }, show(state[key] ?? 100));
   input.addEventListener("input", () => {
     state[key] = Number(input.value);
-    out.textContent = `${input.value} %`;
-    input.setAttribute("aria-valuetext", `${input.value} %`);
+    out.textContent = show(input.value);
+    input.setAttribute("aria-valuetext", show(input.value));
     schedule();
   });
   els[key] = { input, out };
@@ -41,7 +41,12 @@ function selectControl(label, id, options, value, onChange) {
 let timer = null;
 function schedule(delay = 15) {
   clearTimeout(timer);
-  timer = setTimeout(load, delay);
+  // Discovery costs more than a map redraw: let a dragged noise slider settle first.
+  timer = setTimeout(load, state.view === "bpmn" ? Math.max(delay, 250) : delay);
+}
+
+function bpmnParams() {
+  return { filter: specParam(getSpec(study)), noise: (state.noise / 100).toFixed(2), color: state.color, perspective: state.perspective };
 }
 
 async function load() {
@@ -49,11 +54,12 @@ async function load() {
   if (pending) pending.abort();
   pending = new AbortController();
   const t0 = performance.now();
-  const params = { filter: specParam(getSpec(study)), nodes: state.nodes, arcs: state.arcs ?? undefined, overlay: state.overlay,
+  const bpmn = state.view === "bpmn";
+  const params = bpmn ? bpmnParams() : { filter: specParam(getSpec(study)), nodes: state.nodes, arcs: state.arcs ?? undefined, overlay: state.overlay,
     color: state.color, perspective: state.perspective, direction: state.direction, expand: state.expand };
   try {
-    const next = await api(`/api/v1/studies/${study}/map${qs(params)}`, { signal: pending.signal });
-    draw(next);
+    const next = await api(`/api/v1/studies/${study}/${bpmn ? "bpmn" : "map"}${qs(params)}`, { signal: pending.signal });
+    if (bpmn) drawBpmn(next); else draw(next);
     timings.push(performance.now() - t0);
   } catch (err) {
     if (err.name === "AbortError") return;
@@ -69,17 +75,73 @@ function parseSvg(text) {
   return document.importNode(parsed.documentElement, true);
 }
 
+function drawEmpty() {
+  els.msg.replaceChildren(h("p", { class: "empty" }, doc.total_events ? "No cases pass the filters. Clear or change them." : "This study has no system log yet. Import one on the Data page."));
+  els.counts.textContent = "";
+  document.body.dataset.mapVersion = String(Number(document.body.dataset.mapVersion || 0) + 1);
+}
+
+// ---- the BPMN view: the Inductive Miner's model of the filtered log, with overlays
+
+function drawBpmn(next) {
+  const sameCanvas = doc && doc.kind === "bpmn" && doc.width === next.width && doc.height === next.height;
+  doc = Object.assign(next, { kind: "bpmn" });
+  els.msg.hidden = !doc.empty;
+  els.viewport.style.visibility = doc.empty ? "hidden" : "visible";
+  if (doc.empty) { drawEmpty(); return; }
+  const model = parseSvg(doc.svg);
+  model.setAttribute("class", "taskloom-map taskloom-bpmn");
+  model.setAttribute("width", doc.width); model.setAttribute("height", doc.height);
+  model.setAttribute("overflow", "visible");
+  els.content.replaceChildren(model);
+  const byId = new Map(doc.task_stats.map((t) => [t.id, t]));
+  model.querySelectorAll("g.node.task").forEach((g) => {
+    const t = byId.get(g.dataset.id);
+    if (!t) return;
+    g.setAttribute("tabindex", "0");
+    g.setAttribute("role", "button");
+    g.setAttribute("aria-label", `${t.name}: ${fmt.count(t.frequency)} events${t.mean_s !== null && t.mean_s !== undefined ? `, mean duration ${fmt.duration(t.mean_s)}` : ""}`);
+    const pick = () => { selected = t.name; model.querySelectorAll("g.node.selected").forEach((x) => x.classList.remove("selected")); g.classList.add("selected"); showBpmnDetails(t); };
+    g.addEventListener("click", pick);
+    g.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); } });
+    if (selected === t.name) { g.classList.add("selected"); showBpmnDetails(t); }
+  });
+  if (!sameCanvas || !view.fitted) fit(); else applyView();
+  els.counts.textContent = `BPMN model (Inductive Miner, noise ${(state.noise / 100).toFixed(2)}): ${doc.tasks} tasks, ${doc.gateways} gateways, ${doc.flows} sequence flows, from ${fmt.count(doc.cases)} cases.`;
+  if (!selected || !doc.task_stats.some((t) => t.name === selected)) showBpmnDetails(null);
+  document.body.dataset.mapVersion = String(Number(document.body.dataset.mapVersion || 0) + 1);
+}
+
+function showBpmnDetails(task) {
+  if (!task) {
+    els.details.replaceChildren(h("h2", {}, "BPMN model"), h("p", { class: "hint" },
+      "Discovered by the Inductive Miner (infrequent variant) from the cases that pass the filters. Tasks are coloured and labelled by ",
+      state.color === "duration" ? "mean duration" : "frequency", "; sequence flows by how often replayed cases took them. ",
+      "A higher noise threshold leaves out rarer behaviour. Select a task for its figures."));
+    return;
+  }
+  els.details.replaceChildren(h("h2", {}, task.name), h("dl", { class: "kv" },
+    h("dt", {}, "Events"), h("dd", {}, fmt.count(task.frequency)),
+    h("dt", {}, "Mean duration"), h("dd", {}, fmt.duration(task.mean_s))));
+}
+
+async function downloadModel(format) {
+  try {
+    const resp = await api(`/api/v1/studies/${study}/bpmn/export${qs({ ...bpmnParams(), color: undefined, format })}`, { raw: true });
+    download(`${fileBase()}-model.${format}`, await resp.blob(), "application/xml");
+    announce(`Model downloaded as .${format}`);
+  } catch (err) {
+    els.msg.replaceChildren(errorBox(err));
+    els.msg.hidden = false;
+  }
+}
+
 function draw(next) {
-  const sameCanvas = doc && doc.width === next.width && doc.height === next.height && doc.perspective === next.perspective;
+  const sameCanvas = doc && doc.kind !== "bpmn" && doc.width === next.width && doc.height === next.height && doc.perspective === next.perspective;
   doc = next;
   els.msg.hidden = !doc.empty;
   els.viewport.style.visibility = doc.empty ? "hidden" : "visible";
-  if (doc.empty) {
-    els.msg.replaceChildren(h("p", { class: "empty" }, doc.total_events ? "No cases pass the filters. Clear or change them." : "This study has no system log yet. Import one on the Data page."));
-    els.counts.textContent = "";
-    document.body.dataset.mapVersion = String(Number(document.body.dataset.mapVersion || 0) + 1);
-    return;
-  }
+  if (doc.empty) { drawEmpty(); return; }
   if (state.arcs === null) { els.arcs.input.value = Math.round(doc.arcs_pct); els.arcs.out.textContent = `${Math.round(doc.arcs_pct)} %`; }
   const map = parseSvg(doc.svg);
   map.setAttribute("class", "taskloom-map");
@@ -283,17 +345,31 @@ start(async () => {
   if (!info.perspectives.some((p) => p.column === state.perspective)) state.perspective = "concept:name";
   const bar = await filterBar(study, () => schedule(0));
   els.counts = h("p", { class: "hint", "aria-live": "polite" });
-  const controls = h("section", { class: "panel controls", "aria-label": "Map controls" },
-    h("h2", {}, "Map"),
-    perspectives.length ? selectControl("Perspective", "perspective", perspectives, state.perspective, (v) => { state.perspective = v; state.expand = []; selected = null; view.fitted = false; schedule(0); }) : null,
+  const dfgOnly = h("div", { class: "group", hidden: state.view === "bpmn" },
     slider("Nodes", "nodes", els),
     slider("Arcs", "arcs", els),
     selectControl("Overlay", "overlay", OVERLAYS, state.overlay, (v) => { state.overlay = v; schedule(0); }),
-    selectControl("Colour by", "color", [["frequency", "Frequency"], ["duration", "Duration"]], state.color, (v) => { state.color = v; schedule(0); }),
     selectControl("Direction", "direction", [["TB", "Top to bottom"], ["LR", "Left to right"]], state.direction, (v) => { state.direction = v; view.fitted = false; schedule(0); }),
-    els.counts,
-    h("div", { class: "row" }, h("button", { type: "button", class: "secondary", onclick: exportSvg }, "Export SVG"), h("button", { type: "button", class: "secondary", onclick: exportPng }, "Export PNG")),
     info.two_level ? h("p", { class: "hint" }, "Nodes with a dashed border have task-level work: select one and press Expand (or E).") : h("p", { class: "hint" }, "Task-level sub-maps appear when tasks are linked to cases."));
+  const bpmnOnly = h("div", { class: "group", hidden: state.view !== "bpmn" },
+    slider("Noise threshold", "noise", els, { min: 0, step: 5, show: (v) => (Number(v) / 100).toFixed(2) }),
+    h("p", { class: "hint" }, "Inductive Miner (infrequent): 0 keeps all behaviour; higher values leave out rarer paths."),
+    h("div", { class: "row" }, h("button", { type: "button", class: "secondary", onclick: () => downloadModel("bpmn") }, "Download .bpmn"),
+      h("button", { type: "button", class: "secondary", onclick: () => downloadModel("pnml") }, "Download .pnml")));
+  const switchView = (v) => {
+    state.view = v; selected = null; view.fitted = false;
+    dfgOnly.hidden = v === "bpmn"; bpmnOnly.hidden = v !== "bpmn";
+    if (v === "bpmn") showBpmnDetails(null); else showDetails(null);
+    schedule(0);
+  };
+  const controls = h("section", { class: "panel controls", "aria-label": "Map controls" },
+    h("h2", {}, "Map"),
+    selectControl("View", "view", [["map", "Process map (directly follows)"], ["bpmn", "BPMN model (Inductive Miner)"]], state.view, switchView),
+    perspectives.length ? selectControl("Perspective", "perspective", perspectives, state.perspective, (v) => { state.perspective = v; state.expand = []; selected = null; view.fitted = false; schedule(0); }) : null,
+    selectControl("Colour by", "color", [["frequency", "Frequency"], ["duration", "Duration"]], state.color, (v) => { state.color = v; schedule(0); }),
+    dfgOnly, bpmnOnly,
+    els.counts,
+    h("div", { class: "row" }, h("button", { type: "button", class: "secondary", onclick: exportSvg }, "Export SVG"), h("button", { type: "button", class: "secondary", onclick: exportPng }, "Export PNG")));
   els.content = document.createElementNS(SVGNS, "g");
   els.content.setAttribute("class", "pan");
   els.viewport = document.createElementNS(SVGNS, "svg");
@@ -310,7 +386,7 @@ start(async () => {
   els.msg = h("div", { class: "mapmsg", hidden: true });
   els.box = h("div", { class: "mapbox", id: "mapbox" }, els.msg, els.viewport, zoombar, h("p", { class: "maphint", "aria-hidden": "true" }, "drag to pan · wheel to zoom"));
   els.details = h("section", { class: "panel details", "aria-label": "Node details", "aria-live": "polite" });
-  showDetails(null);
+  if (state.view === "bpmn") showBpmnDetails(null); else showDetails(null);
   ready([bar, h("div", { class: "mapgrid" }, controls, els.box, els.details)]);
   await load();
 });
