@@ -96,7 +96,7 @@ def cli_map(path: Path, nodes: float, arcs: float, out: Path) -> float:
     return time.perf_counter() - t0
 
 
-def measure(page: Any, base: str, study_id: int, client: Any) -> dict[str, Any]:
+def measure(page: Any, base: str, study_id: int, client: Any, shot: Path | None = None) -> dict[str, Any]:
     """Ready times (cold, warm), in-page redraw times and the bare API request times."""
     ready = []
     for _ in range(6):
@@ -104,6 +104,8 @@ def measure(page: Any, base: str, study_id: int, client: Any) -> dict[str, Any]:
         page.goto(f"{base}/studies/{study_id}/map")
         page.wait_for_selector("body[data-map-version]", timeout=120_000)
         ready.append(time.perf_counter() - t0)
+    if shot is not None:  # the initial view, as a user first sees it (label readability)
+        page.screenshot(path=str(shot))
     redraws, settings = [], []
     overlays = ["case", "duration-mean", "frequency", "duration-median"]
     for i in range(CHANGES):
@@ -131,6 +133,8 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="08_receipt and its x4 copy")
+    parser.add_argument("--screenshots", type=Path, metavar="DIR",
+                        help="save each study's map page as first shown (PNG) in DIR")
     args = parser.parse_args()
     import httpx
     from playwright.sync_api import sync_playwright
@@ -161,8 +165,12 @@ def main() -> None:
                     browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
                     page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
                     browser_login(page, server.url, "bench", PASSWORD)
-                    results = {name: measure(page, server.url, studies[name], client)
-                               for name, _ in sources}
+                    if args.screenshots:
+                        args.screenshots.mkdir(parents=True, exist_ok=True)
+                    results = {name: measure(page, server.url, studies[name], client,
+                                             args.screenshots / f"map-{name.split()[0]}-{i}.png"
+                                             if args.screenshots else None)
+                               for i, (name, _) in enumerate(sources)}
                     browser.close()
         finally:
             server.stop()

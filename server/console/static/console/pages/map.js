@@ -240,11 +240,46 @@ function applyView() {
   els.content.setAttribute("transform", `translate(${view.x},${view.y}) scale(${view.k})`);
 }
 
-function fit() {
+// Labels are 11–12 map units high; below about 8.5 px on screen they cannot be read.
+const MIN_TEXT_PX = 8.5, LABEL_UNITS = 12;
+const READABLE_K = MIN_TEXT_PX / LABEL_UNITS;
+
+/** The whole map in the viewport, however small its labels get (the overview). */
+function fitWhole() {
   if (!doc || doc.empty) return;
   const box = els.viewport.getBoundingClientRect();
   const k = Math.min(box.width / doc.width, box.height / doc.height, 1.5) || 1;
   view = { k, x: (box.width - doc.width * k) / 2, y: Math.max(8, (box.height - doc.height * k) / 2), fitted: true };
+  applyView();
+}
+
+/** The start node's centre in map units (where a reader begins), or null. */
+function startPoint() {
+  const g = els.content.querySelector("svg.taskloom-map g.node.start");
+  if (!g) return null;
+  const b = g.getBBox();
+  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+}
+
+/**
+ * The initial view: the whole map when its labels stay readable; else the largest zoom
+ * that fits the map's breadth with readable labels (never below READABLE_K), showing the
+ * beginning of the flow (the top for a top-to-bottom map, the left for left-to-right),
+ * centred on the start node. Pan and zoom from there as usual; "Whole map" shows all.
+ */
+function fit() {
+  if (!doc || doc.empty) return;
+  const box = els.viewport.getBoundingClientRect();
+  const whole = Math.min(box.width / doc.width, box.height / doc.height, 1.5) || 1;
+  if (whole >= READABLE_K) { fitWhole(); return; }
+  const vertical = doc.kind === "bpmn" ? false : state.direction !== "LR";
+  const across = vertical ? box.width / doc.width : box.height / doc.height;
+  const k = Math.min(1.5, Math.max(READABLE_K, across));
+  const start = startPoint() || { x: doc.width / 2, y: doc.height / 2 };
+  const centre = (size, len, at) => (len * k <= size ? (size - len * k) / 2
+    : Math.min(8, Math.max(size - len * k - 8, size / 2 - at * k)));
+  view = vertical ? { k, x: centre(box.width, doc.width, start.x), y: 8, fitted: true }
+    : { k, x: 8, y: centre(box.height, doc.height, start.y), fitted: true };
   applyView();
 }
 
@@ -287,6 +322,7 @@ function panZoom(svg) {
     if (e.key === "+" || e.key === "=") zoom(1.2);
     if (e.key === "-") zoom(1 / 1.2);
     if (e.key === "0") fit();
+    if (e.key === "9") fitWhole();
   });
 }
 
@@ -376,13 +412,14 @@ start(async () => {
   els.viewport.setAttribute("class", "viewport");
   els.viewport.setAttribute("tabindex", "0");
   els.viewport.setAttribute("role", "group");
-  els.viewport.setAttribute("aria-label", "Process map: drag or arrow keys to pan, wheel or +/- to zoom, 0 to fit; Tab to the nodes");
+  els.viewport.setAttribute("aria-label", "Process map: drag or arrow keys to pan, wheel or +/- to zoom, 0 to fit with readable labels, 9 for the whole map; Tab to the nodes");
   els.viewport.append(els.content);
   panZoom(els.viewport);
   const zoombar = h("div", { class: "zoombar" },
     h("button", { type: "button", "aria-label": "Zoom in", onclick: () => zoom(1.25) }, "+"),
     h("button", { type: "button", "aria-label": "Zoom out", onclick: () => zoom(0.8) }, "−"),
-    h("button", { type: "button", "aria-label": "Fit the map", onclick: fit }, "⤢"));
+    h("button", { type: "button", "aria-label": "Fit with readable labels", title: "Fit with readable labels (0)", onclick: fit }, "⤢"),
+    h("button", { type: "button", "aria-label": "Show the whole map", title: "Show the whole map (9)", onclick: fitWhole }, "▣"));
   els.msg = h("div", { class: "mapmsg", hidden: true });
   els.box = h("div", { class: "mapbox", id: "mapbox" }, els.msg, els.viewport, zoombar, h("p", { class: "maphint", "aria-hidden": "true" }, "drag to pan · wheel to zoom"));
   els.details = h("section", { class: "panel details", "aria-label": "Node details", "aria-live": "polite" });
