@@ -77,7 +77,7 @@ class Seeded:
 EHR_ZONE = "Europe/London"
 
 
-def seed_ehr_study(store: Store, workdir: Path, clinicians: int = 6, days: int = 5) -> tuple[int, Path]:
+def seed_ehr_study(store: Store, workdir: Path, clinicians: int = 6, days: int = 2) -> tuple[int, Path]:
     """Study clinic-c: the generator's EHR documentation study (UI events through the ingest
     path, its EHR audit log imported), as `taskloom demo` loads it, but small."""
     from taskloom.collector import synth

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from tests.collector.factories import LiveCollector
+from tests.server.console.conftest import login_client
 from tests.server.console.factories import PASSWORD, Seeded, browser_login, two_level_log
 
 pytestmark = pytest.mark.browser
@@ -270,21 +272,25 @@ def _card(page: Page, metric: str) -> str:
 
 
 def test_documentation_time_page_shows_the_reports_figures_and_charts(
-        session: Callable[[str], Session], seeded: Seeded, screenshots: Path) -> None:
-    from taskloom.collector.services.ehr_metrics import EhrOptions, TextFile, ehr_metrics
-    from taskloom.collector.store import Store
-
+        session: Callable[[str], Session], seeded: Seeded, screenshots: Path,
+        server: LiveCollector) -> None:
     assert seeded.generated is not None
     files = {n: seeded.generated / f"{n}.csv" for n in ("schedule", "visits")}
-    store = Store.open(seeded.db)
+    # The expected figures from the collector API's /ehr-metrics (the same service, another
+    # route), asked in the server: reading the SQLite file here through the service's ADBC
+    # driver would put a second SQLite library into this process beside sqlite3.
+    api = login_client(server, "ada")
     try:
-        plain = ehr_metrics(store, seeded.study_c, EhrOptions())
-        scheduled = ehr_metrics(store, seeded.study_c, EhrOptions(
-            schedule=TextFile("schedule.csv", files["schedule"].read_text()),
-            visits=TextFile("visits.csv", files["visits"].read_text())))
+        got = api.get(f"/api/v1/studies/{seeded.study_c}/ehr-metrics")
+        assert got.status_code == 200, got.text
+        plain = got.json()
+        got = api.post(f"/api/v1/studies/{seeded.study_c}/ehr-metrics",
+                       files={n: (f"{n}.csv", files[n].read_bytes(), "text/csv") for n in files})
+        assert got.status_code == 200, got.text
+        scheduled = got.json()
     finally:
-        store.close()
-    median = {c.key: c for c in plain.cohort}
+        api.close()
+    median = {c["key"]: SimpleNamespace(**c) for c in plain["cohort"]}
     assert median["after_hours_h"].status == "ok"  # six clinicians: above the min group of 5
 
     # A viewer: the no-schedule measures, charts, the sensitivity table, no per-clinician rows.
@@ -303,7 +309,7 @@ def test_documentation_time_page_shows_the_reports_figures_and_charts(
     page.set_input_files("#doc-visits", str(files["visits"]))
     page.click("text=Compute")
     version = _doc_version(page, version)
-    want = {c.key: c for c in scheduled.cohort}
+    want = {c["key"]: SimpleNamespace(**c) for c in scheduled["cohort"]}
     assert want["ehr_time8"].status == "ok"
     assert _card(page, "ehr_time8") == f"{want['ehr_time8'].median:.2f} h per 8 h"
     assert _card(page, "wow8") == f"{want['wow8'].median:.2f} h per 8 h"
@@ -322,7 +328,7 @@ def test_documentation_time_page_shows_the_reports_figures_and_charts(
     page = ada.open(f"/studies/{seeded.study_c}/documentation")
     _doc_version(page, None)
     table = page.locator("section:has(h2:text('Per clinician-week')) tbody tr")
-    assert table.count() == plain.clinician_weeks
+    assert table.count() == plain["clinician_weeks"]
     assert all(u.startswith("U#") for u in table.locator("td:first-child").all_inner_texts())
     assert not s.errors and not ada.errors, (s.errors, ada.errors)
 
@@ -372,3 +378,55 @@ def test_the_bpmn_view_shows_the_inductive_miners_model_with_overlays_and_downlo
     assert names <= {t.label for t in net.transitions if t.label}
     assert _axe_serious(page) == []
     assert not s.errors, s.errors
+
+
+def test_tasks_page_discovers_tasks_in_the_background_and_keeps_edited_labels(
+        session: Callable[[str], Session], seeded: Seeded, screenshots: Path,
+        server: LiveCollector) -> None:
+    s = session("ada")
+    page = s.open(f"/studies/{seeded.study_c}/tasks")
+    page.click("#discover-tasks")
+    page.wait_for_selector(".jobprogress progress")  # the job's progress shows on the page
+    page.wait_for_selector("tr[data-task-type]", timeout=600_000)
+    job = s.page.evaluate(f"fetch('/api/v1/studies/{seeded.study_c}/jobs').then(r => r.json())")[0]
+    assert job["kind"] == "discover-tasks" and job["status"] == "done", job
+    rows = page.locator(".tasks-discovered table").first.locator("tbody tr")
+    assert rows.count() == job["result"]["types"] > 1
+    counts = [int(t.replace(",", "")) for t in rows.locator("td:nth-child(3)").all_inner_texts()]
+    assert sum(counts) == job["result"]["instances"]
+    candidates = page.locator("tr.candidate")
+    assert 1 <= candidates.count() <= 5
+
+    # A type's own map: its steps drawn by the map renderer.
+    first = rows.first
+    task_type = first.get_attribute("data-task-type")
+    first.locator("button:has-text('Map')").click()
+    page.wait_for_selector(f".typemap-box[data-task-type='{task_type}'] svg.typemap g.node")
+    assert page.locator("svg.typemap g.node:not(.start):not(.end)").count() >= 1
+
+    # Rename a type: stored with the study, shown after a reload and to other users.
+    label = first.locator("input.label-input")
+    label.fill("Clear the inbox")
+    label.press("Enter")
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('Clear the inbox')")
+    api = login_client(server, "ada")
+    try:
+        stored = api.get(f"/api/v1/studies/{seeded.study_c}").json()["settings"]
+    finally:
+        api.close()
+    assert stored["task_labels"][task_type] == "Clear the inbox", stored
+    page.reload()
+    s.ready()
+    page.locator(f"tr[data-task-type='{task_type}'] button:has-text('Map')").click()
+    page.wait_for_selector(f".typemap-box[data-task-type='{task_type}'] svg.typemap g.node")
+    page.screenshot(path=str(screenshots / "studies-c-tasks.png"), full_page=True)
+    assert _axe_serious(page) == []
+    assert not s.errors, s.errors
+
+    # A viewer sees the types with the stored label, but may neither rename nor rediscover.
+    val = session("val")
+    page = val.open(f"/studies/{seeded.study_c}/tasks")
+    row = page.locator(f"tr[data-task-type='{task_type}']").first
+    assert row.locator("td").first.inner_text() == "Clear the inbox"
+    assert page.locator("input.label-input").count() == 0 and page.locator("#discover-tasks").count() == 0
+    assert not val.errors, val.errors

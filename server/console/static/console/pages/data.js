@@ -1,6 +1,6 @@
 // Data: system-log upload (inspect, column mapping, preview, background import with progress),
 // imports and jobs, the quarantine with its reasons, and exports.
-import { api, h, fmt, field, start, ready, table, studyId, announce, errorBox, qs } from "../core.js";
+import { api, h, fmt, field, start, ready, table, studyId, announce, errorBox, qs, progressBar, followJob } from "../core.js";
 import { getSpec, specParam, describe } from "../filters.js";
 
 const study = studyId();
@@ -24,21 +24,6 @@ function sendFile(file, onProgress) {
     xhr.onerror = () => reject(new Error("the upload was interrupted; check the connection and try again"));
     xhr.send(file);
   });
-}
-
-function progressBar(label) {
-  const bar = h("progress", { max: 1, value: 0, class: "progress", "aria-label": label });
-  const text = h("p", { class: "hint", "aria-live": "polite" });
-  return { el: h("div", { class: "jobprogress" }, bar, text), set: (v, msg) => { bar.value = v; if (msg !== undefined) text.textContent = msg; } };
-}
-
-async function followJob(job, progress) {
-  for (;;) {
-    progress.set(job.progress, `${job.message} (${Math.round(job.progress * 100)} %)`);
-    if (job.status === "done" || job.status === "failed") return job;
-    await new Promise((r) => setTimeout(r, 250));
-    job = await api(`/api/v1/jobs/${job.id}?wait=1`);
-  }
 }
 
 function importPanel(onImported) {
