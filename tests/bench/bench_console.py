@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
 
+from tests.support.schema import schema_tag  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -147,7 +149,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_console_") as tmp_name:
         tmp = Path(tmp_name)
         sources = logs(args.quick, tmp)
-        db = (tmp if args.quick else cache) / ("console-quick.db" if args.quick else "console.db")
+        db = (tmp if args.quick else cache) / ("console-quick.db" if args.quick else f"console-{schema_tag()}.db")
         if not db.exists():
             build_db(db, sources)
         server = LiveCollector(f"sqlite:///{db}", tmp).start()
