@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SORTS = ("start", "-start", "duration", "-duration", "events", "-events", "case")
-ACTIVE_COLUMNS = ("active_s", "active_time_s", "task_active_s")
+ACTIVE_COLUMNS = ("active_s", "active_time", "active_time_s", "task_active_s")
 
 
 def _iso(value: Any) -> str | None:
