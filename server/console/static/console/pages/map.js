@@ -57,12 +57,17 @@ async function load() {
   const bpmn = state.view === "bpmn";
   const params = bpmn ? bpmnParams() : { filter: specParam(getSpec(study)), nodes: state.nodes, arcs: state.arcs ?? undefined, overlay: state.overlay,
     color: state.color, perspective: state.perspective, direction: state.direction, expand: state.expand };
+  // Discovery takes seconds on a large log the first time (then it is cached): say so.
+  if (bpmn) els.counts.textContent = "Discovering the BPMN model…";
+  els.box.setAttribute("aria-busy", "true");
   try {
     const next = await api(`/api/v1/studies/${study}/${bpmn ? "bpmn" : "map"}${qs(params)}`, { signal: pending.signal });
+    els.box.setAttribute("aria-busy", "false");
     if (bpmn) drawBpmn(next); else draw(next);
     timings.push(performance.now() - t0);
   } catch (err) {
     if (err.name === "AbortError") return;
+    els.box.setAttribute("aria-busy", "false");
     els.msg.replaceChildren(errorBox(err));
     els.msg.hidden = false;
   }
@@ -240,9 +245,9 @@ function applyView() {
   els.content.setAttribute("transform", `translate(${view.x},${view.y}) scale(${view.k})`);
 }
 
-// Labels are 11–12 map units high; below about 8.5 px on screen they cannot be read.
-const MIN_TEXT_PX = 8.5, LABEL_UNITS = 12;
-const READABLE_K = MIN_TEXT_PX / LABEL_UNITS;
+// Labels are 12 map units high (11 on BPMN tasks); below 9 px on screen they are hard to read.
+const MIN_TEXT_PX = 9;
+const readableK = () => MIN_TEXT_PX / (doc && doc.kind === "bpmn" ? 11 : 12);
 
 /** The whole map in the viewport, however small its labels get (the overview). */
 function fitWhole() {
@@ -262,19 +267,18 @@ function startPoint() {
 }
 
 /**
- * The initial view: the whole map when its labels stay readable; else the largest zoom
- * that fits the map's breadth with readable labels (never below READABLE_K), showing the
- * beginning of the flow (the top for a top-to-bottom map, the left for left-to-right),
- * centred on the start node. Pan and zoom from there as usual; "Whole map" shows all.
+ * The initial view: the whole map when its labels stay readable; else the smallest zoom
+ * that keeps them readable (so as much of the map as possible shows), at the beginning of
+ * the flow (the top for a top-to-bottom map, the left for left-to-right), centred on the
+ * start node. Pan and zoom from there as usual; "Whole map" shows all of it.
  */
 function fit() {
   if (!doc || doc.empty) return;
   const box = els.viewport.getBoundingClientRect();
   const whole = Math.min(box.width / doc.width, box.height / doc.height, 1.5) || 1;
-  if (whole >= READABLE_K) { fitWhole(); return; }
+  const k = readableK();
+  if (whole >= k) { fitWhole(); return; }
   const vertical = doc.kind === "bpmn" ? false : state.direction !== "LR";
-  const across = vertical ? box.width / doc.width : box.height / doc.height;
-  const k = Math.min(1.5, Math.max(READABLE_K, across));
   const start = startPoint() || { x: doc.width / 2, y: doc.height / 2 };
   const centre = (size, len, at) => (len * k <= size ? (size - len * k) / 2
     : Math.min(8, Math.max(size - len * k - 8, size / 2 - at * k)));
