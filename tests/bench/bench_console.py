@@ -15,6 +15,9 @@ Measured per study:
   (`performance.now()` from the input event to the DOM update, the 15 ms slider debounce
   included), 24 changes alternating the nodes and arcs sliders and the overlay; p50/p90.
 
+- BPMN view: switching the map page to it (Inductive Miner discovery and the replayed
+  overlay, cold), a noise change (a new discovery) and a colour change (cached model).
+
 Peers in the same run: (1) the same map request without the console (the JSON API call
 alone over HTTP, no browser work), p50 — the console's own overhead is the difference;
 (2) the CLI drawing the same map, `taskloom map LOG -o map.svg --nodes N --arcs A`, a
@@ -125,7 +128,34 @@ def measure(page: Any, base: str, study_id: int, client: Any, shot: Path | None 
         r.raise_for_status()
         bare.append(1000 * (time.perf_counter() - t0))
     return {"cold": ready[0], "warm": statistics.median(ready[1:]), "redraw": redraws,
-            "bare": bare, "arcs": state.get("arcs") or 50}
+            "bare": bare, "arcs": state.get("arcs") or 50, "bpmn": measure_bpmn(page)}
+
+
+BPMN_JS = """async ([id, value, event]) => {
+  const before = document.body.dataset.mapVersion;
+  const t0 = performance.now();
+  const el = document.getElementById(id);
+  el.value = value;
+  el.dispatchEvent(new Event(event, {bubbles: true}));
+  await new Promise((resolve) => {
+    const obs = new MutationObserver(() => {
+      if (document.body.dataset.mapVersion !== before) { obs.disconnect(); resolve(); }
+    });
+    obs.observe(document.body, {attributes: true, attributeFilter: ['data-map-version']});
+  });
+  return performance.now() - t0;
+}"""
+
+
+def measure_bpmn(page: Any) -> dict[str, float]:
+    """The BPMN view: switching to it (IMf discovery + replay overlay, cold), a noise change
+    (a new discovery), a colour change (the cached model redrawn); then back to the map."""
+    out = {"switch": page.evaluate(BPMN_JS, ["view", "bpmn", "change"]),
+           "noise": page.evaluate(BPMN_JS, ["slider-noise", "30", "input"]),
+           "colour": page.evaluate(BPMN_JS, ["color", "duration", "change"])}
+    page.evaluate(BPMN_JS, ["color", "frequency", "change"])
+    page.evaluate(BPMN_JS, ["view", "map", "change"])
+    return out
 
 
 def pct(values: list[float], q: float) -> float:
@@ -192,6 +222,9 @@ def main() -> None:
                   f"console/bare {p50 / bare50:.2f}x")
             print(f"  peer 2, `taskloom map` on the log file (whole process): median {cli * 1000:.0f} ms; "
                   f"cli/console {cli * 1000 / p50:.1f}x")
+            b = res["bpmn"]
+            print(f"  BPMN view (IMf, noise 0.2): switch {b['switch']:.0f} ms (discovery, cold), "
+                  f"noise change {b['noise']:.0f} ms (a new discovery), colour change {b['colour']:.0f} ms (cached)")
 
 
 if __name__ == "__main__":

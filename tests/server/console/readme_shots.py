@@ -70,7 +70,8 @@ def main() -> None:
                     page.set_input_files(f"#doc-{name}", str(tmp / "demo" / f"{name}.csv"))
                 page.click("text=Compute")
                 page.wait_for_function("() => document.body.dataset.docVersion === '2'", timeout=300_000)
-                page.screenshot(path=str(args.out / "console-documentation.png"), full_page=True)
+                page.screenshot(path=str(args.out / "console-documentation.png"), full_page=True,
+                                clip={"x": 0, "y": 0, "width": 1440, "height": 1500})
                 browser.close()
         finally:
             server.stop()
