@@ -430,3 +430,20 @@ def test_tasks_page_discovers_tasks_in_the_background_and_keeps_edited_labels(
     assert row.locator("td").first.inner_text() == "Clear the inbox"
     assert page.locator("input.label-input").count() == 0 and page.locator("#discover-tasks").count() == 0
     assert not val.errors, val.errors
+
+
+def test_documentation_time_with_a_bad_schedule_shows_the_one_line_error(
+        session: Callable[[str], Session], seeded: Seeded) -> None:
+    s = session("val")
+    page = s.open(f"/studies/{seeded.study_c}/documentation")
+    version = _doc_version(page, None)
+    rota = ("user,date,start,end,kind\nU#00000001,2026-03-02,09:00,12:00,clinic\n"
+            "U#00000001,2026-03-02,11:00,13:00,clinic\n")  # the second row overlaps the first
+    page.set_input_files("#doc-schedule", files=[{"name": "rota.csv", "mimeType": "text/csv",
+                                                  "buffer": rota.encode()}])
+    page.click("text=Compute")
+    _doc_version(page, version)
+    alert = page.inner_text(".doc-report [role=alert]")
+    assert "rota.csv" in alert and "overlap" in alert.lower(), alert
+    assert s.errors == ["Failed to load resource: the server responded with a status of 422 "
+                        "(Unprocessable Entity)"], s.errors
