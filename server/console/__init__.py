@@ -68,6 +68,7 @@ def install(app: FastAPI, store: Store, settings: Settings) -> None:
         routes_cases,
         routes_data,
         routes_ehr,
+        routes_link,
         routes_map,
         routes_stats,
         routes_studies,
@@ -86,7 +87,7 @@ def install(app: FastAPI, store: Store, settings: Settings) -> None:
     app.include_router(routes_map.router)
     app.include_router(routes_stats.router)
     for module in (routes_users, routes_studies, routes_data, routes_cases, routes_ehr,
-                   routes_tasks):
+                   routes_tasks, routes_link):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)

@@ -447,3 +447,58 @@ def test_documentation_time_with_a_bad_schedule_shows_the_one_line_error(
     assert "rota.csv" in alert and "overlap" in alert.lower(), alert
     assert s.errors == ["Failed to load resource: the server responded with a status of 422 "
                         "(Unprocessable Entity)"], s.errors
+
+
+def test_a_merge_job_links_tasks_and_expanding_an_activity_shows_its_task_level_sub_map(
+        session: Callable[[str], Session], seeded: Seeded, screenshots: Path) -> None:
+    import json
+
+    from taskloom.collector.linking.ocel import build_ocel
+    from taskloom.collector.services.linking import load_merged_log
+    from taskloom.collector.store import Store
+
+    s = session("ada")
+    page = s.open(f"/studies/{seeded.study_c}/data")
+    page.click("#merge-tasks")
+    page.wait_for_selector(".linkpanel .jobprogress progress")
+    page.wait_for_selector(".linkpanel .okmsg", timeout=600_000)
+    store = Store.open(seeded.db)
+    try:
+        merged = load_merged_log(store, seeded.study_c)
+    finally:
+        store.close()
+    assert merged is not None
+    tasks = merged[merged["level"] == "task"]
+    linked = int((tasks["link_method"] != "none").sum())
+    assert f"Stored: {len(tasks):,} task instances, {linked:,} linked" in page.inner_text(".linkpanel .okmsg")
+
+    # OCEL 2.0 of the stored merge, as collector.linking.ocel builds it.
+    with page.expect_download() as got:
+        page.click("text=OCEL 2.0 (.jsonocel)")
+    ocel = json.loads(Path(got.value.path()).read_text())
+    want = build_ocel(merged)
+    assert len(ocel["events"]) == len(want.events) and len(ocel["objects"]) == len(want.objects)
+
+    # The map reads the merged log: an activity with linked work expands in place.
+    page = s.open(f"/studies/{seeded.study_c}/map")
+    version = _wait_redraw(page, None)
+    under = {str(p): set(g.astype(str)) for p, g in tasks.dropna(subset=["parent"]).groupby("parent")["concept:name"]}
+    activity = str(tasks["parent"].value_counts().index[0])
+    before = _map_nodes(page)
+    node = page.locator(f"svg.taskloom-map g.node[data-name='{activity}']")
+    assert "expandable" in (node.get_attribute("class") or "")
+    node.click()
+    assert "Desk work" in page.inner_text(".details")
+    page.click(".details button.expand")
+    _wait_redraw(page, version)
+    sub = page.locator(f"g.submap[data-activity='{activity}']")
+    sub.wait_for()
+    shown = set(sub.locator("g.node:not(.start):not(.end)").evaluate_all("gs => gs.map(g => g.dataset.name)"))
+    assert shown and shown <= under[activity], (shown, under[activity])
+    assert _map_nodes(page) == before
+    unattributed = int(tasks["parent_event"].isna().sum())
+    if unattributed:
+        label = page.get_attribute("g.unattributed", "aria-label") or ""
+        assert label.startswith(f"Unattributed work: {unattributed:,} task instances"), label
+    page.screenshot(path=str(screenshots / "studies-c-map-two-level.png"), full_page=True)
+    assert not s.errors, s.errors

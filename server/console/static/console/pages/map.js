@@ -173,6 +173,7 @@ function draw(next) {
     });
   });
   for (const sub of doc.submaps) drawSubmap(sub, byName.get(sub.activity));
+  if (doc.unattributed && doc.unattributed.tasks) drawUnattributed(doc.unattributed);
   if (!sameCanvas || !view.fitted) fit();
   else applyView();
   const shownArcs = doc.edges.length;
@@ -208,6 +209,29 @@ function drawSubmap(sub, node) {
   els.content.append(g);
 }
 
+/** The task instances linked to no system event, as a group beside the map (they are never dropped). */
+function drawUnattributed(u) {
+  // Below the map, where no sub-map opens (sub-maps open to the right of their node).
+  const x = 10, y = doc.height + 30, w = 320;
+  const lines = [`${fmt.count(u.tasks)} task instances · ${fmt.duration(u.active_s)} active`,
+    `${fmt.count(u.no_case)} without a case, ${fmt.count(u.case_only)} with a case but no system event`,
+    ...u.top_types.map((t) => `${t.name}: ${fmt.count(t.instances)} (${fmt.duration(t.active_s)})`)];
+  const g = document.createElementNS(SVGNS, "g");
+  g.setAttribute("class", "unattributed");
+  g.setAttribute("role", "img");
+  g.setAttribute("aria-label", `Unattributed work: ${lines.join("; ")}`);
+  const frame = document.createElementNS(SVGNS, "rect");
+  Object.entries({ x, y, width: w, height: 40 + 18 * lines.length, rx: 8, class: "unattributed-frame" }).forEach(([a, v]) => frame.setAttribute(a, v));
+  g.append(frame);
+  [["Unattributed work", "unattributed-title"], ...lines.map((l) => [l, "unattributed-line"])].forEach(([text, cls], i) => {
+    const t = document.createElementNS(SVGNS, "text");
+    Object.entries({ x: x + 12, y: y + 24 + 18 * i, class: cls }).forEach(([a, v]) => t.setAttribute(a, v));
+    t.textContent = text.length > 46 ? `${text.slice(0, 45)}…` : text;
+    g.append(t);
+  });
+  els.content.append(g);
+}
+
 function toggleExpand(name) {
   const i = state.expand.indexOf(name);
   if (i >= 0) state.expand.splice(i, 1); else state.expand.push(name);
@@ -231,9 +255,19 @@ function showDetails(node) {
   const nb = (title, list) => list.length ? h("table", {}, h("caption", {}, title), h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Activity"), h("th", { scope: "col", class: "num" }, "Times"), h("th", { scope: "col", class: "num" }, "Mean gap"))),
     h("tbody", {}, list.map((x) => h("tr", {}, h("td", {}, x.name), h("td", { class: "num" }, fmt.count(x.frequency)), h("td", { class: "num" }, fmt.duration(x.mean_s)))))) : null;
   const perspectiveIsActivity = doc.perspective === "concept:name";
+  const d = node.desk;
+  const desk = d ? h("section", { class: "desk", "aria-label": "Desk work" }, h("h3", {}, "Desk work (linked tasks)"),
+    h("dl", { class: "kv" },
+      h("dt", {}, "Occurrences with work"), h("dd", {}, `${fmt.count(d.with_work)} of ${fmt.count(d.occurrences)}`),
+      h("dt", {}, "Cases with work"), h("dd", {}, `${fmt.count(d.cases_with_work)} of ${fmt.count(d.cases)}`),
+      h("dt", {}, "Task instances"), h("dd", {}, fmt.count(d.tasks)),
+      h("dt", {}, "Desk time per occurrence"), h("dd", {}, `median ${fmt.duration(d.median_s)}, mean ${fmt.duration(d.mean_s)}`),
+      h("dt", {}, "Desk time in total"), h("dd", {}, fmt.duration(d.total_s))),
+    d.top_types.length ? h("p", { class: "hint" }, "Top task types: ", d.top_types.map((t) => `${t.name} (${fmt.count(t.instances)})`).join(", ")) : null) : null;
   els.details.replaceChildren(...[
     h("h2", {}, node.name),
     h("dl", { class: "kv" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+    desk,
     node.expandable ? h("p", {}, h("button", { type: "button", class: "expand", onclick: () => toggleExpand(node.name) }, state.expand.includes(node.name) ? "Collapse tasks" : "Expand tasks")) : null,
     perspectiveIsActivity ? h("p", {}, h("button", { type: "button", class: "secondary", onclick: () => { setSpec(study, [...getSpec(study), { type: "activity", activities: [node.name], retain: true }]); announce(`Filtered to cases with ${node.name}`); } }, "Keep cases with this activity")) : null,
     nb("Comes after", node.in), nb("Goes to", node.out)].filter(Boolean));

@@ -121,7 +121,7 @@ function twoLevelSection(data) {
   return h("section", { class: "panel", "aria-labelledby": "tl-title" }, h("h2", { id: "tl-title" }, "Task types under the system activities"),
     h("div", { class: "cards" }, card("Task types", fmt.count(data.types.length)), card("Task instances", fmt.count(data.instances)), card("Active time", fmt.duration(data.active_s))),
     table([
-      { key: "task_type", label: "Task type" },
+      { label: "Task type", render: (t) => t.label && t.label !== t.task_type ? `${t.label} (${t.task_type})` : t.task_type },
       { label: "Instances", num: true, render: (t) => fmt.count(t.instances) },
       { label: "Share of active time", num: true, render: (t) => fmt.share(t.share) },
       { label: "Median active time", num: true, render: (t) => fmt.duration(t.median_active_s) },
@@ -129,7 +129,7 @@ function twoLevelSection(data) {
       { label: "Apps", render: (t) => list(t.apps) },
       { label: "Serves", render: (t) => list(t.serves) },
     ], data.types, { caption: "Task types by active time" }),
-    bars("Share of active time by task type (linked tasks)", data.types.map((t) => ({ name: t.task_type, value: t.share })), { format: fmt.share, valueLabel: "Share" }));
+    bars("Share of active time by task type (linked tasks)", data.types.map((t) => ({ name: t.label || t.task_type, value: t.share })), { format: fmt.share, valueLabel: "Share" }));
 }
 
 start(async () => {
