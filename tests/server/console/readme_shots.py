@@ -47,9 +47,18 @@ def main() -> None:
                 browser_login(page, server.url, "admin", password)
                 page.goto(f"{server.url}/studies/1/map")
                 page.wait_for_selector("body[data-map-version]")
-                node = page.locator("g.pan > svg.taskloom-map g.node:not(.start):not(.end)").first
-                node.click()
+                expandable = page.locator("g.pan > svg.taskloom-map g.node.expandable")
+                if expandable.count():  # the demo links its tasks: open one activity's desk work
+                    version = page.evaluate("document.body.dataset.mapVersion")
+                    expandable.first.click()
+                    page.click(".details button.expand")
+                    page.wait_for_function("v => document.body.dataset.mapVersion !== v", arg=version)
+                    page.wait_for_selector("g.submap")
+                else:
+                    page.locator("g.pan > svg.taskloom-map g.node:not(.start):not(.end)").first.click()
                 page.screenshot(path=str(args.out / "console-map.png"))
+                if expandable.count():
+                    page.click(".details button.expand")  # collapse again for the next shots
                 page.goto(f"{server.url}/studies/1/cases")
                 page.wait_for_selector(".timeline")
                 page.select_option("#case-sort", "-events")  # a case with a long timeline
