@@ -501,4 +501,12 @@ def test_a_merge_job_links_tasks_and_expanding_an_activity_shows_its_task_level_
         label = page.get_attribute("g.unattributed", "aria-label") or ""
         assert label.startswith(f"Unattributed work: {unattributed:,} task instances"), label
     page.screenshot(path=str(screenshots / "studies-c-map-two-level.png"), full_page=True)
+
+    # The case timeline puts a linked task under the very system event it served.
+    task = tasks.dropna(subset=["parent_event"]).iloc[0]
+    page = s.open(f"/studies/{seeded.study_c}/cases")
+    detail = page.evaluate("([u, id]) => fetch(u + encodeURIComponent(id)).then(r => r.json())",
+                           [f"/api/v1/studies/{seeded.study_c}/case?id=", str(task["case:concept:name"])])
+    served = next(e for e in detail["events"] if e.get("event_id") == task["parent_event"])
+    assert str(task["task_instance"]) in {t["task_instance"] for t in served["tasks"]}
     assert not s.errors, s.errors

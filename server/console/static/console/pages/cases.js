@@ -21,7 +21,7 @@ function timeline(c) {
       h("div", { class: "when" }, e.start_timestamp && e.start_timestamp !== e["time:timestamp"] ? `${fmt.time(e.start_timestamp)} → ${fmt.time(e["time:timestamp"])}` : fmt.time(e["time:timestamp"])),
       Object.keys(e).some((k) => !standard.has(k)) ? h("div", { class: "hint" }, Object.entries(e).filter(([k]) => !standard.has(k)).map(([k, v]) => `${k}: ${v}`).join(" · ")) : null,
       e.tasks.length ? h("ul", { class: "tasks", "aria-label": `Task instances for ${e["concept:name"]}` }, e.tasks.map((t) => h("li", {},
-        h("strong", {}, t.task_type), ` — ${fmt.duration(t.active_s)} active${t.active_measured ? "" : " (span)"}`,
+        h("strong", {}, t.label || t.task_type), ` — ${fmt.duration(t.active_s)} active${t.active_measured ? "" : " (span)"}`,
         h("span", { class: "hint" }, ` ${fmt.time(t.start)} – ${fmt.time(t.end)}${t.user ? ` · ${t.user}` : t.resource ? ` · ${t.resource}` : ""}${t.app ? ` · ${t.app}` : ""}`)))) : null))),
     c.two_level ? null : h("p", { class: "hint" }, "Task instances appear beneath each event once tasks are linked to cases (`taskloom merge`)."));
 }
