@@ -48,9 +48,12 @@ def main() -> None:
                 page.goto(f"{server.url}/studies/1/map")
                 page.wait_for_selector("body[data-map-version]")
                 expandable = page.locator("g.pan > svg.taskloom-map g.node.expandable")
-                if expandable.count():  # the demo links its tasks: open one activity's desk work
+                if expandable.count():  # the demo links its tasks: open the busiest activity's
+                    doc = page.evaluate("fetch('/api/v1/studies/1/map').then(r => r.json())")
+                    busiest = max((n for n in doc["nodes"] if n.get("desk")),
+                                  key=lambda n: n["desk"]["tasks"])["name"]
                     version = page.evaluate("document.body.dataset.mapVersion")
-                    expandable.first.click()
+                    page.locator(f"g.pan > svg.taskloom-map g.node[data-name='{busiest}']").click()
                     page.click(".details button.expand")
                     page.wait_for_function("v => document.body.dataset.mapVersion !== v", arg=version)
                     page.wait_for_selector("g.submap")
@@ -63,7 +66,7 @@ def main() -> None:
                 page.wait_for_selector(".timeline")
                 page.select_option("#case-sort", "-events")  # a case with a long timeline
                 page.wait_for_function("() => document.querySelector('#case-title')"
-                                       " && !document.querySelector('.timeline li:only-child')")
+                                       " && document.querySelectorAll('.timeline > li').length > 1")
                 page.screenshot(path=str(args.out / "console-cases.png"))
                 page.goto(f"{server.url}/studies/1/map")
                 page.wait_for_selector("body[data-map-version]")
