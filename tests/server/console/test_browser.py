@@ -471,6 +471,8 @@ def test_a_merge_job_links_tasks_and_expanding_an_activity_shows_its_task_level_
     tasks = merged[merged["level"] == "task"]
     linked = int((tasks["link_method"] != "none").sum())
     assert f"Stored: {len(tasks):,} task instances, {linked:,} linked" in page.inner_text(".linkpanel .okmsg")
+    page.screenshot(path=str(screenshots / "studies-c-data-linked.png"), full_page=True)
+    assert _axe_serious(page) == []
 
     # OCEL 2.0 of the stored merge, as collector.linking.ocel builds it.
     with page.expect_download() as got:
@@ -501,6 +503,7 @@ def test_a_merge_job_links_tasks_and_expanding_an_activity_shows_its_task_level_
         label = page.get_attribute("g.unattributed", "aria-label") or ""
         assert label.startswith(f"Unattributed work: {unattributed:,} task instances"), label
     page.screenshot(path=str(screenshots / "studies-c-map-two-level.png"), full_page=True)
+    assert _axe_serious(page) == []
 
     # The case timeline puts a linked task under the very system event it served.
     task = tasks.dropna(subset=["parent_event"]).iloc[0]
