@@ -11,7 +11,8 @@ let offset = 0;
 
 function timeline(c) {
   const attrs = Object.entries(c.attributes);
-  const standard = new Set(["concept:name", "time:timestamp", "start_timestamp", "org:resource", "tasks"]);
+  // Shown in the event's own line, or bookkeeping of the merged log (not attributes to read).
+  const standard = new Set(["concept:name", "time:timestamp", "start_timestamp", "org:resource", "tasks", "event_id", "level"]);
   return h("section", { class: "panel", "aria-labelledby": "case-title" },
     h("h2", { id: "case-title" }, `Case ${c.case}`),
     h("p", {}, `${fmt.count(c.events.length)} ${c.events.length === 1 ? "event" : "events"} over ${fmt.duration(c.duration_s)}.`),
