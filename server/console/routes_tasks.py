@@ -46,13 +46,15 @@ async def start_discovery(request: Request, study_id: StudyId, caller: Analyst) 
             found = taskmining.discover_study(store, study_id, progress)
         except StoreError as exc:
             raise HTTPException(422, str(exc)) from None
+        from taskloom.collector.tasks.labels import IDLE_TYPE
+
         results.put(study_id, found)
-        types = int((found.segments["task_type"] != "idle").sum())
-        n_types = found.segments.loc[found.segments["task_type"] != "idle", "task_type"].nunique()
+        work = found.segments.loc[found.segments["task_type"] != IDLE_TYPE, "task_type"]
+        instances, n_types = len(work), int(work.nunique())
         store.audit(caller.actor, "tasks.discover", "study", study_id, events=len(found.events),
-                    instances=types, types=int(n_types))
-        return {"events": len(found.events), "instances": types, "types": int(n_types),
-                "message": f"found {types:,} task instances of {n_types} types in "
+                    instances=instances, types=n_types)
+        return {"events": len(found.events), "instances": instances, "types": n_types,
+                "message": f"found {instances:,} task instances of {n_types} types in "
                            f"{len(found.events):,} UI events"}
 
     job = request.app.state.console.jobs.submit("discover-tasks", study_id, caller.actor,
