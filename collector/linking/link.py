@@ -41,6 +41,7 @@ MIN_ASSOCIATION = 0.1  # P(activity | task type) below this: not a candidate
 MIN_CASEWORK_RATE = 0.2  # share of a type's instances linked by id for it to be case work
 MIN_SKEW_SAMPLES = 5
 GLANCE_GAP_MS = 10_000  # a switch between two charts, not a new task after a pause
+GLANCE_MAX_S = 20.0  # a glance is short; a longer stretch on another chart is work of its own
 OPENING_MS = 15_000  # a piece that begins this close to a span's start opens it
 _SPAN = 1 << 40
 DAY_MS = 86_400_000
@@ -312,8 +313,9 @@ def event_links(events: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
 
 def _glances(tasks: pd.DataFrame, work: np.ndarray, case: np.ndarray, method: np.ndarray, conf: np.ndarray,
               secondary: np.ndarray) -> None:
-    """Two charts open, split by task discovery: a short identifier link to case B right between
-    two pieces of the same user linked to case A (switching, no pause: ``GLANCE_GAP_MS``) is a
+    """Two charts open, split by task discovery: a short (``GLANCE_MAX_S`` active) identifier link to
+    case B right between two pieces of the same user linked to case A (switching, no pause:
+    ``GLANCE_GAP_MS``) is a
     glance from A's task; A wins (it has most active time) and B is kept as the secondary case.
     Changes the arrays in place."""
     rows = np.flatnonzero(work)
@@ -331,7 +333,7 @@ def _glances(tasks: pd.DataFrame, work: np.ndarray, case: np.ndarray, method: np
     hit = (is_id[mid] & is_id[prev] & is_id[nxt] & (user[prev] == user[mid]) & (user[nxt] == user[mid])
            & (c[prev] == c[nxt]) & (c[mid] != c[prev])
            & (start[mid] - end[prev] <= GLANCE_GAP_MS) & (start[nxt] - end[mid] <= GLANCE_GAP_MS)
-           & (active[mid] < active[prev] + active[nxt]))
+           & (active[mid] <= GLANCE_MAX_S) & (active[mid] < active[prev] + active[nxt]))
     if not hit.any():
         return
     rows_hit = order[mid[hit]]

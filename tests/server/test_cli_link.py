@@ -132,6 +132,16 @@ def test_demo_study_export_merge_evaluate_and_study_equals_file(tmp_path: Path) 
     assert code == 0, err
     precision, recall = _figures(table)
     assert precision >= 0.97 and recall >= 0.93
+    # OCEL 2.0 of the study, read back by pm4py: one event per merged row, tasks serve cases.
+    code, _, err = _run("merge", "--study", "ehr-demo", "-o", str(tmp_path / "study.sqlite"), "--db", db)
+    assert code == 0, err
+    with contextlib.redirect_stdout(io.StringIO()):
+        import pm4py
+
+        ocel = pm4py.read_ocel2_sqlite(str(tmp_path / "study.sqlite"))
+    assert len(ocel.events) == len(b)
+    linked = b[(b["level"] == "task") & b["case:concept:name"].notna()]
+    assert len(ocel.o2o) == len(linked)
     # A second run of the study merge is the same file (stored links replaced, not added).
     code, _, err = _run("merge", "--study", "ehr-demo", "-o", str(tmp_path / "again.csv"), "--db", db)
     assert code == 0, err

@@ -160,13 +160,18 @@ def test_a_task_running_across_two_system_events_is_cut_at_their_boundaries() ->
     assert set(res.events["method"]) == {"time"}
 
 
-@pytest.mark.parametrize(("pause", "expected"), [(1, "NHS#000000aa"), (60, "NHS#000000bb")])
-def test_a_glance_at_a_second_chart_split_off_by_discovery_stays_with_the_task(pause: int, expected: str) -> None:
+@pytest.mark.parametrize(("pause", "stay", "expected"), [(1, 2, "NHS#000000aa"), (60, 2, "NHS#000000bb"),
+                                                         (1, 25, "NHS#000000bb")])
+def test_a_glance_at_a_second_chart_split_off_by_discovery_stays_with_the_task(pause: int, stay: int,
+                                                                               expected: str) -> None:
+    # t1 and t3 on A's chart, t2 on B's chart for ``stay`` seconds, ``pause`` seconds either side.
     a, b = "Note · NHS#000000aa", "Summary · NHS#000000bb"
+    t2 = 40 + pause
+    t3 = t2 + stay + pause
     ev = _frame([("u", "t1", 0, a, "note"), ("u", "t1", 20, a, "note"), ("u", "t1", 40, a, "note"),
-                 ("u", "t2", 40 + pause, b, "summary"), ("u", "t2", 42 + pause, b, "summary"),
-                 ("u", "t3", 43 + 2 * pause, a, "note"), ("u", "t3", 60 + 2 * pause, a, "note")])
-    system = _system([("NHS#000000aa", "Note", 70 + 2 * pause, "x"), ("NHS#000000bb", "Review", 5, "x")])
+                 ("u", "t2", t2, b, "summary"), ("u", "t2", t2 + stay, b, "summary"),
+                 ("u", "t3", t3, a, "note"), ("u", "t3", t3 + 30, a, "note")])
+    system = _system([("NHS#000000aa", "Note", t3 + 40, "x"), ("NHS#000000bb", "Review", 5, "x")])
     t = link_tasks(ev, system, LinkOptions(tiers=("id",))).tasks
     assert t.loc["t2", "case_id"] == expected and t.loc["t2", "method"] == "id"
     if expected == "NHS#000000aa":  # a glance: the other chart is the secondary link
