@@ -37,6 +37,7 @@ from taskloom.collector.store.links import LinksArea, LinkSet
 from taskloom.collector.store.quarantine import QuarantineArea
 from taskloom.collector.store.rows import (
     Admin,
+    AdminTokenInfo,
     AuditEntry,
     Device,
     DeviceInfo,
@@ -70,6 +71,7 @@ class Store(TokensArea, StudiesArea, DevicesArea, EventsArea, QuarantineArea, Sy
 
 __all__ = [
     "Admin",
+    "AdminTokenInfo",
     "AuditEntry",
     "AuthError",
     "Conflict",

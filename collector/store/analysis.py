@@ -47,7 +47,10 @@ class AnalysisArea(StoreBase):
 
         # Raw driver rows: SQLAlchemy's per-row objects cost more than the query itself here.
         mark = "?" if self.is_sqlite else "%s"
-        sql = ("SELECT case_id, activity, timestamp, start_timestamp, resource, attributes "
+        # As text on both backends: psycopg would decode JSON into dicts, which cannot be
+        # factorized (hashed) below.
+        attrs_col = "attributes" if self.is_sqlite else "CAST(attributes AS TEXT)"
+        sql = (f"SELECT case_id, activity, timestamp, start_timestamp, resource, {attrs_col} "
                f"FROM system_events WHERE study_id = {mark} ORDER BY id")
         with self.engine.connect() as conn:
             rows = conn.exec_driver_sql(sql, (study_id,)).cursor.fetchall()

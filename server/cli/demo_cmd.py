@@ -219,6 +219,7 @@ def mine(store: Store, study: Study, out_dir: Path) -> None:
     from taskloom.collector.tasks.evaluate import evaluate
     from taskloom.mining.abstraction import abstract_dfg
     from taskloom.mining.dfg import discover_dfg
+    from taskloom.mining.io.csv_io import to_safe_csv
     from taskloom.mining.render import render_svg
 
     t0 = time.monotonic()
@@ -227,7 +228,7 @@ def mine(store: Store, study: Study, out_dir: Path) -> None:
                    labels_path=out_dir / "task_labels.json")
     ui["task_type"], ui["task_instance"] = res.task_type, res.task_instance
     tasks_csv = out_dir / "tasks.csv"
-    ui.to_csv(tasks_csv, index=False)
+    to_safe_csv(ui, tasks_csv)
     n_types = len(set(res.task_type.tolist()) - {"idle"})
     _say(f"[5/6] task discovery: {len(ui)} events → {res.segments.shape[0]} task instances, "
          f"{n_types} task types in {time.monotonic() - t0:.1f} s; wrote {tasks_csv}")

@@ -160,6 +160,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from taskloom.collector.tasks.cluster import ClusterParams
     from taskloom.collector.tasks.discover import discover
     from taskloom.collector.tasks.segment import SegmentParams
+    from taskloom.mining.io.csv_io import to_safe_csv
 
     if args.study is not None:
         if args.file:
@@ -177,7 +178,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     out["task_type"] = res.task_type
     out["task_instance"] = res.task_instance
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.out, index=False)
+    to_safe_csv(out, args.out)
     n_types = len(set(res.task_type.tolist()) - {"idle"})
     sys.stdout.write(f"{len(out)} events → {res.segments.shape[0]} task instances, {n_types} task types; "
                      f"wrote {args.out}\n")
