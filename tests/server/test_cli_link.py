@@ -117,6 +117,8 @@ def test_demo_study_export_merge_evaluate_and_study_equals_file(tmp_path: Path) 
                           "--no-serve")
     assert code == 0, err
     assert "links against the generator's truth: precision" in out
+    svg = (files / "two_level_map.svg").read_text()
+    assert svg.startswith("<svg") or svg.startswith("<?xml")
     code, _, err = _run("export", "--study", "ehr-demo", "-o", str(tmp_path / "ui.csv"), "--db", db)
     assert code == 0, err
     code, _, err = _run("merge", str(tmp_path / "ui.csv"), str(files / "system_log.csv"),
