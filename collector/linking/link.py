@@ -98,7 +98,7 @@ def link_tasks(events: pd.DataFrame, system_log: pd.DataFrame, options: LinkOpti
         raise ValueError(f"unknown tiers {sorted(unknown)}")
     pattern = compile_pattern(opts.case_pattern)
     sys = system_frame(system_log)
-    if "time" in opts.tiers and sys["resource"].isna().all():
+    if "time" in opts.tiers and len(sys) and sys["resource"].isna().all():
         raise MissingResourcesError("the system log has no resources (org:resource), which resource-and-time "
                                     "linking needs; give the resource column (--resource) or link by "
                                     "identifier only")
@@ -236,7 +236,7 @@ def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: r
 
     types = tasks["task_type"].astype(str).to_numpy()
     acts = sys["activity"].astype(str).to_numpy()
-    assoc, learned = _associations(types, work, is_id & (parent >= 0), acts[np.maximum(parent, 0)])
+    assoc, learned = _associations(types, work, is_id & (parent >= 0), _at(acts, parent))
     id_rate = pd.Series(is_id).groupby(types).mean()
 
     if "time" in opts.tiers:
@@ -273,16 +273,22 @@ def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: r
 
     out = tasks.copy()
     out["case_id"] = pd.array(case, dtype="string")
-    has_parent = parent >= 0
-    out["system_activity"] = pd.array(np.where(has_parent, acts[np.maximum(parent, 0)], None), dtype="string")
-    out["parent_event"] = pd.array(np.where(has_parent, sys["event_id"].to_numpy()[np.maximum(parent, 0)], None),
-                                   dtype="string")
+    out["system_activity"] = pd.array(_at(acts, parent), dtype="string")
+    out["parent_event"] = pd.array(_at(sys["event_id"].to_numpy(), parent), dtype="string")
     out["method"] = method
     out["confidence"] = conf
     out["secondary_case"] = pd.array(secondary, dtype="string")
     log.info("linked %d of %d task instances (%s)", int((method != "none").sum()), n,
              pd.Series(method).value_counts().to_dict())
     return LinkResult(out, event_links(events, out) if per_event else pd.DataFrame(), skew)
+
+
+def _at(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]`` as objects, None where ``rows`` is -1 (no system event)."""
+    out = np.full(len(rows), None, dtype=object)
+    ok = rows >= 0
+    out[ok] = np.asarray(values, dtype=object)[rows[ok]]
+    return out
 
 
 def event_links(events: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:

@@ -177,3 +177,15 @@ def test_a_glance_at_a_second_chart_split_off_by_discovery_stays_with_the_task(p
     if expected == "NHS#000000aa":  # a glance: the other chart is the secondary link
         assert t.loc["t2", "secondary_case"] == "NHS#000000bb"
         assert t.loc["t2", "confidence"] < t.loc["t1", "confidence"]
+
+
+def test_empty_inputs_give_empty_links_not_errors() -> None:
+    from taskloom.collector.linking.merged import build_merged_log
+
+    system = _system([("C1", "Book", 60, "x")])
+    none = link_tasks(_frame([]), system, LinkOptions())
+    assert none.tasks.empty and none.events.empty
+    assert len(build_merged_log(system, none.tasks, none.tasks)) == 1
+    one = link_tasks(_frame([("u", "t1", 0, "List", "work")]), system.iloc[:0], LinkOptions())
+    merged = build_merged_log(system.iloc[:0], one.tasks, one.tasks)
+    assert merged["link_method"].tolist() == ["none"]
