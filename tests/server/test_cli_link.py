@@ -91,6 +91,12 @@ def test_case_pattern_without_a_group_is_refused(hard: Path, tmp_path: Path) -> 
     assert not (tmp_path / "m.csv").exists()
 
 
+def test_max_skew_follows_the_duration_grammar(hard: Path, tmp_path: Path) -> None:
+    code, _, err = _run("merge", str(hard / "ui_events.csv"), str(hard / "system_log.csv"),
+                        "--max-skew", "2 minutes", "-o", str(tmp_path / "m.csv"))
+    _one_line_error(code, err, "--max-skew", "90s")
+
+
 def test_user_map_without_its_columns_is_refused(hard: Path, tmp_path: Path) -> None:
     bad = tmp_path / "map.csv"
     bad.write_text("login,ehr_id\nU#1,EHR-1\n")
