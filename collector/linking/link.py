@@ -42,7 +42,8 @@ MIN_CASEWORK_RATE = 0.2  # share of a type's instances linked by id for it to be
 MIN_SKEW_SAMPLES = 5
 GLANCE_GAP_MS = 10_000  # a switch between two charts, not a new task after a pause
 GLANCE_MAX_S = 20.0  # a glance is short; a longer stretch on another chart is work of its own
-OPENING_MS = 15_000  # a piece that begins this close to a span's start opens it
+OPENING_MS = 15_000  # a piece that begins this close after a span's start opens it
+OPENING_EARLY_MS = 2_000  # ... or this little before it (what is left of the clock error)
 _SPAN = 1 << 40
 DAY_MS = 86_400_000
 
@@ -463,7 +464,8 @@ def _inside_span(todo: np.ndarray, resource: np.ndarray, start: np.ndarray, end:
         return t_idx, s_idx, np.ones(len(t_idx))
     a = np.fromiter((assoc.get((t, x), 0.0) for t, x in zip(types[t_idx], acts[s_idx], strict=True)),
                     dtype=np.float64, count=len(t_idx))
-    opens = start[t_idx] - sys["start"].to_numpy()[s_idx] <= OPENING_MS  # the piece begins with the span
+    lead = start[t_idx] - sys["start"].to_numpy()[s_idx]
+    opens = (lead >= -OPENING_EARLY_MS) & (lead <= OPENING_MS)  # the piece begins with the span
     keep = (a >= MIN_ASSOCIATION) | (cut[t_idx] & opens)
     return t_idx[keep], s_idx[keep], np.maximum(a[keep], MIN_ASSOCIATION)
 

@@ -189,3 +189,26 @@ def test_empty_inputs_give_empty_links_not_errors() -> None:
     one = link_tasks(_frame([("u", "t1", 0, "List", "work")]), system.iloc[:0], LinkOptions())
     merged = build_merged_log(system.iloc[:0], one.tasks, one.tasks)
     assert merged["link_method"].tolist() == ["none"]
+
+
+def test_work_just_before_a_system_event_starts_is_not_pulled_into_it() -> None:
+    # Twelve charts linked by id teach the associations (chart work → "Review"); then one
+    # discovered instance holds inbox work (0–40 s) and hidden chart work inside C9's span
+    # (50–110 s). The cut at the span start separates them: only the second piece is C9's.
+    rows, sys_rows = [], []
+    for k in range(12):
+        t0 = 1000 + 200 * k
+        case = f"NHS#0000{k:04x}"
+        rows += [("u", f"c{k}", t0, f"Chart · {case}", "chart"), ("u", f"c{k}", t0 + 30, f"Chart · {case}", "chart")]
+        sys_rows.append((case, "Review", t0 + 30, "EHR-1"))
+    rows += [("u", "mix", s, "Inbox", "inbox") for s in (0, 10, 20, 40)]
+    rows += [("u", "mix", s, "Chart", "inbox") for s in (55, 70, 90, 110)]
+    rows += [("u", f"i{k}", 3000 + 100 * k, "Inbox", "inbox") for k in range(10)]
+    system = _system([*sys_rows, ("NHS#00000c09", "Review", 110, "EHR-1")])
+    system["start_timestamp"] = system["time:timestamp"] - pd.Timedelta(seconds=30)
+    system.loc[system.index[-1], "start_timestamp"] = pd.Timestamp("2026-03-02T09:00:50Z")
+    res = link_tasks(_frame(rows), system, LinkOptions(user_map={"u": "EHR-1"}))
+    ev = res.events.set_index("event_id")
+    inbox_part, chart_part = [f"e{i}" for i in range(24, 28)], [f"e{i}" for i in range(28, 32)]
+    assert ev.loc[chart_part, "case_id"].tolist() == ["NHS#00000c09"] * 4
+    assert ev.loc[inbox_part, "case_id"].isna().all()
