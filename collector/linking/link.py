@@ -4,13 +4,16 @@ Three tiers, each link carrying its method and a confidence in [0, 1]:
 
 1. ``id``: the case id shows in the task's titles, URLs or element names (``ids``). With two
    ids (two charts open) the one with most active time wins; the other is kept as
-   ``secondary_case``. Its system event is the nearest event of that case within the skew
-   tolerance.
-2. ``time``: the task's user (through the user map) is the system event's resource and the
-   task ends within ``max_skew_s`` of it. Each workstation's clock error is first estimated
-   from the tier-1 links (median offset per device) and taken out. Candidates are ranked by
-   time distance and by the task type's learned association with the activity (from tier 1);
-   each system event goes to one task at most.
+   ``secondary_case`` — also when task discovery cut the glance at the other chart into a
+   short task of its own between two pieces of the first case (``_glances``). Its system
+   event is the nearest event of that case within the skew tolerance.
+2. ``time``: the task's user (through the user map) is the system event's resource. Each
+   workstation's clock error is first estimated from the tier-1 links (median offset per
+   device and day) and taken out; task instances are cut where a system event of their
+   user starts or completes (``split_at_completions``). A task ending within
+   ``max_skew_s`` of an event is a candidate, ranked by time distance and by the task
+   type's learned association with the activity (from tier 1); each system event goes to
+   one such task at most. Pieces inside an event's span (start → completion) join it.
 3. ``propagated``: a task between two tasks of the same user linked to the same case takes
    that case, when no other identifier shows in between and its type does case work.
 
