@@ -137,8 +137,10 @@ def _link_all(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions,
     if "time" in opts.tiers:
         # The identifier tier alone first: its links measure each workstation's clock error,
         # which places the system's completions on the UI time line for the cut.
-        first = _link(events, sys, replace(opts, tiers=("id",)), pattern, per_event=False)
+        shown = event_ids(events, pattern)  # the cut changes instances, not what events show
+        first = _link(events, sys, replace(opts, tiers=("id",)), pattern, per_event=False, shown=shown)
         events = split_at_completions(events, sys, opts.user_map, first.skew_s)
+        return _link(events, sys, opts, pattern, shown=shown)
     return _link(events, sys, opts, pattern)
 
 
@@ -169,25 +171,29 @@ def split_at_completions(events: pd.DataFrame, sys: pd.DataFrame, user_map: Mapp
                  s_code[spans] * _SPAN + (res["start"].to_numpy()[spans] - t0)]
     e_key = e_code * _SPAN + (ts - t0)
     done = np.searchsorted(np.sort(cuts), e_key, side="right")  # cut points at or before each event
-    inst = events["task_instance"]
-    frame = pd.DataFrame({"inst": inst.to_numpy(), "done": done})
-    g = frame.groupby("inst", sort=False)["done"]
-    first, last = g.transform("min"), g.transform("max")
-    cut = (first != last).to_numpy() & inst.notna().to_numpy()
+    inst = events["task_instance"].to_numpy(dtype=object)
+    codes, uniques = pd.factorize(inst)  # -1: no task instance
+    has = codes >= 0
+    first = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(len(uniques), -1, dtype=np.int64)
+    np.minimum.at(first, codes[has], done[has])
+    np.maximum.at(last, codes[has], done[has])
+    cut = np.zeros(len(inst), dtype=bool)
+    cut[has] = first[codes[has]] != last[codes[has]]
     if not cut.any():
         return events
-    part = pd.Series(done - first.to_numpy())
-    rank = part.groupby(frame["inst"]).rank(method="dense").astype("int64")
+    rank = pd.Series(done[cut]).groupby(codes[cut]).rank(method="dense").astype("int64").to_numpy()
+    renamed = inst.copy()
+    renamed[cut] = [f"{i}/{k}" for i, k in zip(inst[cut], rank, strict=True)]
     out = events.copy()
-    new = inst.astype("string") + "/" + rank.astype("string").to_numpy()
-    out["task_instance"] = inst.where(~cut, new)
+    out["task_instance"] = pd.Series(renamed, index=events.index, dtype=object)
     out["cut"] = cut
-    log.info("cut %d task instances at system-event completions", int(frame.loc[cut, "inst"].nunique()))
+    log.info("cut %d task instances at system-event boundaries", len(np.unique(codes[cut])))
     return out
 
 
 def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: re.Pattern[str] | None,
-          per_event: bool = True) -> LinkResult:
+          per_event: bool = True, shown: pd.Series | None = None) -> LinkResult:
     """The three tiers on one set of task instances (see the module doc); ``per_event``: also the LINKS rows."""
     tol = int(opts.max_skew_s * 1000)
     order = instance_order(events)
@@ -201,7 +207,8 @@ def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: r
     secondary = np.full(n, None, dtype=object)
     pos = pd.Series(np.arange(n), index=tasks.index)
 
-    shown = event_ids(events, pattern)
+    if shown is None:
+        shown = event_ids(events, pattern)
     has_any = pd.Series(False, index=tasks.index)
     inst = events["task_instance"]
     any_shown = inst[shown.notna() & inst.notna()].unique()
