@@ -111,10 +111,12 @@ def validate_spec(spec: object, source: str = "filter spec") -> list[dict[str, A
         if kind == "time_range":
             for name in ("start", "end"):
                 try:
-                    pd.Timestamp(clean[name])
+                    # Logs hold nanosecond timestamps: a bound outside 1677..2262 cannot be compared.
+                    pd.Timestamp(clean[name]).as_unit("ns")
                 except ValueError as exc:
                     raise FilterSpecError(f'{where} (time_range): "{name}" {clean[name]!r} is not '
-                                          "a timestamp; use ISO 8601 like 2012-01-31T00:00:00Z") from exc
+                                          "a timestamp between 1677 and 2262; use ISO 8601 like "
+                                          "2012-01-31T00:00:00Z") from exc
         out.append(clean)
     return out
 

@@ -27,6 +27,7 @@ from taskloom.collector.metrics.timetables import (
     parse_schedule,
     parse_visits,
 )
+from taskloom.collector.services.sqlite_arrow import adbc_available, record_batches
 from taskloom.mining.io.prefetch import prefetched
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def iter_metric_events(store: Store, study_id: int, chunk_rows: int = CHUNK_ROWS
             .where(e.c.study_id == sa.literal(int(study_id), sa.Integer)).order_by(e.c.ts, e.c.id))
     sql = str(stmt.compile(dialect=store.engine.dialect, compile_kwargs={"literal_binds": True}))
     cols = ["user", "ts", "seq", "kind", "app", "title", "url", "end_ts"]
-    if store.is_sqlite and _adbc_sqlite() is not None and store.engine.url.database:
+    if store.is_sqlite and adbc_available() and store.engine.url.database:
         yield from _arrow_chunks(store.engine.url.database, sql, cols, chunk_rows)
         return
     with store.engine.connect() as conn:
@@ -89,31 +90,21 @@ def iter_metric_events(store: Store, study_id: int, chunk_rows: int = CHUNK_ROWS
             cursor.close()
 
 
-def _adbc_sqlite() -> Any:
-    try:
-        import adbc_driver_sqlite.dbapi as adbc
-    except ImportError:  # optional: the plain driver cursor below does the same, slower
-        return None
-    return adbc
-
-
 def _arrow_chunks(path: str, sql: str, cols: list[str], chunk_rows: int) -> Iterator[Any]:
-    """SQLite through ADBC: Arrow record batches, about three times faster than sqlite3 tuples."""
+    """SQLite through ADBC (in a child process): Arrow batches, about three times faster than
+    sqlite3 tuples."""
     import pyarrow as pa
 
-    with _adbc_sqlite().connect(path) as conn, conn.cursor() as cur:
-        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(min(chunk_rows, 65_536))})
-        cur.execute(sql)
-        pending: list[pa.RecordBatch] = []
-        rows = 0
-        for batch in cur.fetch_record_batch():
-            pending.append(batch)
-            rows += batch.num_rows
-            if rows >= chunk_rows:
-                yield _frame(pa.Table.from_batches(pending), cols)
-                pending, rows = [], 0
-        if rows:
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in record_batches(path, sql, min(chunk_rows, 65_536)):
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= chunk_rows:
             yield _frame(pa.Table.from_batches(pending), cols)
+            pending, rows = [], 0
+    if rows:
+        yield _frame(pa.Table.from_batches(pending), cols)
 
 
 def _frame(table: Any, cols: list[str]) -> Any:

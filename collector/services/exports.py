@@ -1,7 +1,9 @@
 """Export: a study's UI events to CSV, XES or Parquet (one row per stored event).
 
 CSV and Parquet keep the wire-format columns (``ts`` as ISO 8601 UTC in CSV, ``attrs``
-as JSON text). XES needs a case and an activity: the trace is the user (or the device
+as JSON text). CSV is safe to open in a spreadsheet: cells that would run as formulas
+get a leading ``'`` and cells holding CR or LF are quoted (``mining.io.csv_io``);
+Parquet keeps every value raw. XES needs a case and an activity: the trace is the user (or the device
 when the user is unknown), the activity the event kind, the resource the user; every
 wire field stays an event attribute, so nothing is lost.
 """
@@ -9,6 +11,7 @@ wire field stays an event attribute, so nothing is lost.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,10 +80,17 @@ def write_ui_events(events: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     """
     fmt = format_of(path)
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.part")
+    # A short temporary name in the target's folder (a name built from the target's could
+    # pass the file system's 255-byte limit); removed in the finally whatever happens.
+    fd, tmp_name = tempfile.mkstemp(prefix=".taskloom-export-", suffix=".part",
+                                    dir=target.parent if str(target.parent) else ".")
+    os.close(fd)
+    tmp = Path(tmp_name)
     try:
         if fmt == "csv":
-            csv_frame(events).to_csv(tmp, index=False)
+            from taskloom.mining.io.csv_io import to_safe_csv
+
+            to_safe_csv(csv_frame(events), tmp)
         elif fmt == "parquet":
             flat_frame(events).to_parquet(tmp, index=False)
         elif events.empty:

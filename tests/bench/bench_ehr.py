@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from tests.support.schema import schema_tag  # noqa: E402
+
 EPR = "CareFlowEPR.exe"
 SCREENS = ("Progress note", "Order entry", "Prescribing", "Patient summary", "Results viewer", "Referral",
            "Unsigned notes", "Appointment book")
@@ -89,8 +91,10 @@ def build(path: Path, weeks: int) -> tuple[int, Path, Path]:
     if path.exists() and sched.exists():
         with sqlite3.connect(path) as c:
             return int(c.execute("select count(*) from ui_events").fetchone()[0]), sched, visits
+    for stale in (path, sched, visits):  # an interrupted build: start afresh
+        stale.unlink(missing_ok=True)
     store = Store.open(f"sqlite:///{path}")
-    study = store.create_study("bench", {"timezone": "Europe/London"})["id"]
+    study = store.create_study("bench", {"timezone": "Europe/London"}).id
     store.close()
     clinicians = min(weeks, 200)
     n_weeks = -(-weeks // clinicians)
@@ -121,8 +125,9 @@ def build(path: Path, weeks: int) -> tuple[int, Path, Path]:
                 total += len(rows)
         con.commit()
     con.close()
-    pd.DataFrame(s_rows, columns=["user", "date", "start", "end", "kind"]).to_csv(sched, index=False)
     pd.DataFrame(v_rows, columns=["user", "start", "end", "case"]).to_csv(visits, index=False)
+    # The schedule last: its presence marks a complete build.
+    pd.DataFrame(s_rows, columns=["user", "date", "start", "end", "kind"]).to_csv(sched, index=False)
     return total, sched, visits
 
 
@@ -166,8 +171,10 @@ def run_peer(db: Path, clinicians: int) -> dict[str, object]:
 def child(which: str, db: Path, sched: Path, visits: Path, clinicians: int) -> None:
     out = run_taskloom(db, sched, visits) if which == "taskloom" else run_peer(db, clinicians)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    out["rss_mb"] = usage.ru_maxrss / 1024
-    out["cpu_s"] = usage.ru_utime + usage.ru_stime  # whole process, imports included
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # taskloom's ADBC reader process
+    out["rss_mb"] = (usage.ru_maxrss + kids.ru_maxrss) / 1024  # both at their peaks: an upper bound
+    # Whole processes, imports included.
+    out["cpu_s"] = usage.ru_utime + usage.ru_stime + kids.ru_utime + kids.ru_stime
     sys.stdout.write(json.dumps(out) + "\n")
 
 
@@ -198,7 +205,7 @@ def main() -> None:
     weeks = 5 if args.quick else args.weeks
     cache = Path(tempfile.gettempdir()) / "taskloom-bench-ehr"
     cache.mkdir(exist_ok=True)
-    db = cache / f"ehr-v{VERSION}-{weeks}w.sqlite"
+    db = cache / f"ehr-v{VERSION}-{schema_tag()}-{weeks}w.sqlite"
     t0 = time.perf_counter()
     events, sched, visits = build(db, weeks)
     print(f"store: {events:,} UI events, {weeks} clinician-weeks ({db}, ready in {time.perf_counter() - t0:.0f} s)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from taskloom.collector.services.ehr_metrics import EhrOptions, TextFile, ehr_metrics
@@ -35,3 +37,26 @@ def test_service_reads_the_store_in_chunks_on_each_backend(store: Store) -> None
     assert week.values["wow8"] == pytest.approx(5 / 3600 / 3 * 8)
     assert week.values["note_time8"] == pytest.approx(33 / 3600 / 3 * 8)
     assert week.values["notes"] == 1
+
+
+def test_the_store_keeps_working_after_metrics_in_the_same_process(store: Store) -> None:
+    """The fast SQLite path reads through a second copy of SQLite (ADBC). In the store's own
+    process that copy would drop the store's file locks when it closes ("disk I/O error" on
+    the next query, found by the demo's serve test): the metrics keep working and so does
+    every later read and write, many times over."""
+    study = store.create_study("locks", {"timezone": "UTC"})
+    token = store.create_enrollment_token(study.id).token
+    device = Device(id=store.enroll(token, "ws-1").device_id, study_id=study.id)
+    for round_ in range(3):
+        events = [{"event_id": f"00000000-0000-4000-8000-{round_:04d}{i:08d}", "seq": round_ * 100 + i,
+                   "user": "U#00000001", "ts": f"2026-03-30T08:{round_:02d}:{i:02d}Z", "kind": "click",
+                   "app": "CareFlowEPR.exe", "title": NOTE, "attrs": {}} for i in range(30)]
+        assert not ingest_events(store, device, events).rejected
+        report = ehr_metrics(store, "locks", EhrOptions(min_group=1, per_clinician=True, chunk_rows=7))
+        assert report.per_clinician
+        # The second copy of SQLite never opens the store's file in the store's process.
+        assert "adbc_driver_sqlite" not in sys.modules
+        assert store.count_ui_events(study.id) == 30 * (round_ + 1)
+        assert store.has_admin_tokens() is (round_ > 0)
+        store.create_admin_token(label=f"r{round_}")
+        assert store.has_admin_tokens()

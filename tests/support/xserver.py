@@ -56,8 +56,23 @@ class XServer:
         self.env = {**os.environ, "DISPLAY": display}
 
     @classmethod
-    def start(cls, log_dir: Path, timeout: float = 30) -> XServer:
-        """Xvfb plus openbox, returned once openbox manages the screen."""
+    def start(cls, log_dir: Path, timeout: float = 30, attempts: int = 3) -> XServer:
+        """Xvfb plus openbox, returned once openbox manages the screen.
+
+        Another Xvfb starting at the same moment (tests of other checkouts on this machine)
+        can take the display our Xvfb reported; openbox then cannot open it, and we start
+        again on a fresh display.
+        """
+        for attempt in range(attempts):
+            try:
+                return cls._start_once(log_dir, timeout)
+            except RuntimeError:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _start_once(cls, log_dir: Path, timeout: float) -> XServer:
         display, xvfb = start_xvfb(*SCREEN)
         wm_log = log_dir / "openbox.log"
         with wm_log.open("wb") as log:
