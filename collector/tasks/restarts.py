@@ -94,7 +94,14 @@ def routines(codes: np.ndarray, hard: np.ndarray,
     members: dict[int, set[int]] = {}
     for s in cand:
         share = once_shares(c, stretch, int(s))
-        regular = {int(y) for y in np.flatnonzero(share >= p.once_share) if counts[y] >= p.min_count}
+        # A member recurs about once per cycle overall too: a step far busier than the
+        # candidate (shared with other work) or a rare candidate whose few long periods
+        # happen to hold another routine once each are no evidence.
+        # (A busier step is a member only when nearly every one of many periods holds it
+        # once: a last "OK" that another routine also ends with.)
+        regular = {int(y) for y in np.flatnonzero(share >= p.once_share)
+                   if counts[y] >= p.min_count and (counts[y] <= 2 * counts[s]
+                                                    or (share[y] >= 0.95 and counts[s] >= 20))}
         regular.add(int(s))
         if len(regular) >= p.min_members:
             members[int(s)] = regular
