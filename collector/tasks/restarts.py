@@ -105,6 +105,14 @@ def routines(codes: np.ndarray, hard: np.ndarray,
         regular.add(int(s))
         if len(regular) >= p.min_members:
             members[int(s)] = regular
+    # A candidate's cycle is a routine's only if its members mostly recur once per cycle
+    # of it too: a rare step whose few long periods each hold one instance of another
+    # routine is not that routine's start.
+    def mutual(s_: int) -> float:
+        others = [y for y in members[s_] if y != s_ and y in members]
+        return sum(s_ in members[y] for y in others) / max(len(others), 1)
+
+    members = {s_: mem_ for s_, mem_ in members.items() if mutual(s_) >= 0.5}
     # Routines: candidates that are regular steps of each other (union-find).
     parent = {s: s for s in members}
 
