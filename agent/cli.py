@@ -114,6 +114,7 @@ def _status(spool: Spool) -> dict[str, Any]:
         "policy_version": None if policy is None else policy.get("version"),
         "policy_fetched": state.fmt_ms(spool.get("policy_fetched_ms")),
         "spool_depth": spool.depth(),
+        "spool_held": spool.held(),
         "spool_bytes": spool.bytes_used(),
         "spool_max_bytes": spool.max_bytes,
         "dropped_total": spool.dropped_total(),
@@ -141,6 +142,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     _out(f"paused:         {'until ' + str(info['paused_until']) if info['paused'] else 'no'}")
     _out(f"policy version: {info['policy_version']} (fetched {info['policy_fetched']})")
     _out(f"spool depth:    {info['spool_depth']} events, {info['spool_bytes']} of {info['spool_max_bytes']} bytes")
+    if info["spool_held"]:
+        _out(f"held:           {info['spool_held']} event(s) the collector fails on, retried later")
     _out(f"dropped:        {info['dropped_total']} (spool full)")
     if info["corrupt_dropped"] or info["corrupt_spool_moved_to"]:
         _out(f"damaged:        {info['corrupt_dropped']} unreadable record(s) dropped"

@@ -4,6 +4,12 @@ Events leave the spool only when the collector acknowledges them (accepted, or r
 and quarantined). On a failure nothing is removed; the batch is retried after an
 exponential backoff with jitter and a cap, or after the collector's Retry-After. A 401
 means the device was revoked: shipping stops and the state says so.
+
+A batch the collector keeps failing on (a 5xx other than 503 "busy", without
+Retry-After, SPLIT_AFTER times in a row) is split in half, and again, so one event the collector cannot take ("poisoned")
+never stalls the queue: alone, it is put on hold in the spool (never deleted) and the
+events behind it go out; it is retried when the hold ends. If the events without it fail
+too, the collector is failing as a whole: the hold is lifted and plain backoff resumes.
 """
 
 from __future__ import annotations
@@ -16,13 +22,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from taskloom.agent.client import CollectorClient, CollectorError, RetryLater, Revoked
-from taskloom.agent.spool import Spool
+from taskloom.agent.spool import Spool, SpooledEvent
 from taskloom.agent.transport import TransportError
 
 log = logging.getLogger(__name__)
 
 BATCH_MAX = 500
 BATCH_WAIT_S = 5.0
+#: Consecutive 5xx answers (without Retry-After) to one batch before it is split in half.
+SPLIT_AFTER = 3
+#: How long an event the collector fails on alone waits aside (doubling per hold, capped).
+HOLD_BASE_S = 600.0
+HOLD_CAP_S = 24 * 3600.0
 
 
 @dataclass(slots=True)
@@ -69,6 +80,10 @@ class Shipper:
         self.on_revoked = on_revoked
         self.wake = threading.Event()
         self._size = batch_max
+        self._strikes = 0  # consecutive server errors at the current batch size
+        self._probe: str | None = None  # the event held on suspicion, until the next answer
+        self._failing = False  # the collector fails without the suspect too: no splitting
+        self._suspects: set[str] = set()  # the last batch split; the size grows once all went
 
     def ship_once(self) -> ShipResult:
         """Send one batch (if any) and acknowledge what the collector took."""
@@ -87,6 +102,8 @@ class Shipper:
                 self.on_revoked(message)
             return ShipResult(0, 0.0, revoked=True, error=message)
         except RetryLater as exc:
+            if (exc.status or 0) >= 500 and exc.status != 503 and exc.retry_after_s is None:
+                return self._server_error(exc, batch)
             delay = exc.retry_after_s if exc.retry_after_s is not None else self.backoff.next_delay()
             if exc.retry_after_s is not None:
                 self.backoff.failures += 1
@@ -109,12 +126,50 @@ class Shipper:
             log.warning("collector acknowledged %d of %d events; the rest are retried",
                         len(acked), len(batch))
         self.backoff.reset()
-        self._size = min(self.batch_max, self._size * 2)
+        self._suspects.difference_update(acked)
+        if not self._suspects:  # while bisecting, the batch keeps its size
+            self._size = min(self.batch_max, self._size * 2)
+        self._strikes = 0
+        self._failing = False
+        if self._probe is not None:
+            log.error("event %s is on hold: the collector failed on it alone and took the "
+                      "events after it; it stays in the spool and is retried later", self._probe)
+            self.spool.add_counter("held_total", 1)
+            self._probe = None
         self.spool.touch("last_send_ms")
         self.spool.add_counter("sent_total", removed)
         self.spool.put("last_error", None)
         more = self.spool.depth() >= self._size
         return ShipResult(removed, 0.0 if more or not acked else self.batch_wait_s)
+
+    def _server_error(self, exc: RetryLater, batch: list[SpooledEvent]) -> ShipResult:
+        """A 5xx (not 503) without Retry-After: back off; after SPLIT_AFTER in a row, halve the batch,
+        and hold a single event the collector keeps failing on (module docstring)."""
+        if self._probe is not None:
+            # The batch without the suspect failed too: the collector itself is failing.
+            self.spool.release(self._probe)
+            self._probe = None
+            self._failing = True
+            self._size = self.batch_max
+            self._strikes = 0
+            self._suspects.clear()
+            return self._failed(f"{exc}; the collector is failing", self.backoff.next_delay())
+        self._strikes += 1
+        if self._failing or self._strikes < SPLIT_AFTER:
+            return self._failed(str(exc), self.backoff.next_delay())
+        self._strikes = 0
+        self.backoff.reset()  # a smaller batch is a new attempt
+        if len(batch) > 1:
+            self._size = (len(batch) + 1) // 2
+            self._suspects = {e.event_id for e in batch}
+            return self._failed(f"{exc}; batch size now {self._size}", self.backoff.next_delay())
+        suspect = batch[0].event_id
+        seconds = self.spool.hold(suspect, HOLD_BASE_S, HOLD_CAP_S)
+        self._probe = suspect
+        self._size = self.batch_max
+        self._suspects.clear()
+        return self._failed(f"{exc}; event {suspect} held for {seconds:.0f}s while the "
+                            "events after it are sent", 0.0)
 
     def _failed(self, message: str, delay: float) -> ShipResult:
         log.warning("send failed: %s", message)

@@ -46,6 +46,11 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS held (
+    event_id TEXT PRIMARY KEY,
+    until_ms INTEGER NOT NULL,
+    holds INTEGER NOT NULL
+);
 """
 
 
@@ -170,10 +175,14 @@ class Spool:
         return dropped
 
     def peek(self, limit: int) -> list[SpooledEvent]:
-        """The oldest ``limit`` events, in sequence order (they stay until acknowledged)."""
+        """The oldest ``limit`` events, in sequence order (they stay until acknowledged);
+        events on hold (``hold``) are skipped until their hold ends."""
+        now = int(time.time() * 1000)
         with self._lock:
             rows = self._conn.execute(
-                "SELECT seq, event_id, body FROM events ORDER BY seq LIMIT ?", (limit,)).fetchall()
+                "SELECT seq, event_id, body FROM events WHERE event_id NOT IN "
+                "(SELECT event_id FROM held WHERE until_ms > ?) ORDER BY seq LIMIT ?",
+                (now, limit)).fetchall()
         out: list[SpooledEvent] = []
         bad: list[int] = []
         for seq, eid, body in rows:
@@ -216,8 +225,37 @@ class Spool:
                 if row is not None:
                     freed += int(row[0])
                     removed += 1
+            cur.executemany("DELETE FROM held WHERE event_id = ?", ids)
             _put(cur, "bytes_used", str(max(int(_get(cur, "bytes_used", "0")) - freed, 0)))
         return removed
+
+    # ---- holds: an event the collector keeps failing on waits aside, never deleted
+
+    def hold(self, event_id: str, base_s: float, cap_s: float) -> float:
+        """Put a waiting event on hold so the events behind it can go first; each new hold
+        of the same event doubles (``base_s``, capped at ``cap_s``). Returns the seconds held."""
+        with self._tx() as cur:
+            row = cur.execute("SELECT holds FROM held WHERE event_id = ?", (event_id,)).fetchone()
+            holds = int(row[0]) + 1 if row else 1
+            seconds = min(cap_s, base_s * 2 ** min(holds - 1, 32))
+            until = int(time.time() * 1000 + seconds * 1000)
+            cur.execute("INSERT INTO held(event_id, until_ms, holds) VALUES (?,?,?) "
+                        "ON CONFLICT(event_id) DO UPDATE SET until_ms = excluded.until_ms, "
+                        "holds = excluded.holds", (event_id, until, holds))
+        return seconds
+
+    def release(self, event_id: str) -> None:
+        """End an event's hold now (it goes out with the next batch, in sequence order)."""
+        with self._tx() as cur:
+            cur.execute("UPDATE held SET until_ms = 0 WHERE event_id = ?", (event_id,))
+
+    def held(self) -> int:
+        """How many waiting events are on hold now."""
+        now = int(time.time() * 1000)
+        with self._lock:
+            return int(self._conn.execute(
+                "SELECT COUNT(*) FROM held WHERE until_ms > ? AND event_id IN "
+                "(SELECT event_id FROM events)", (now,)).fetchone()[0])
 
     def reassign_device(self, device_id: str) -> int:
         """Move waiting events to a new device id (re-enrolment into the same study)."""
@@ -237,6 +275,7 @@ class Spool:
             count = int(cur.execute("SELECT COUNT(*) FROM events").fetchone()[0])
             cur.execute("DELETE FROM events")
             cur.execute("DELETE FROM blobs")
+            cur.execute("DELETE FROM held")
             _put(cur, "bytes_used", "0")
         return count
 

@@ -21,7 +21,21 @@ class Limits:
     rate_per_s: float = 20.0                    # requests per second per device (refill)
     rate_burst: float = 40.0                    # bucket size
     body_timeout_s: float = 30.0                # reading a request body; 408 after
-    max_upload_bytes: int = 512 * 1024 * 1024   # system-log uploads
+    max_upload_bytes: int = 512 * 1024 * 1024   # system-log uploads (and their inflated size)
+    max_json_bytes: int = 1024 * 1024           # any other request body (admin, console, enrol)
+    max_concurrent_bodies: int = 4              # /events bodies held in memory at once
+    max_attrs_bytes: int = 16 * 1024            # one event's attrs as JSON; quarantined above
+    max_attrs_depth: int = 16                   # nesting of one event's attrs
+    max_attrs_items: int = 1000                 # values (list items, map entries) in attrs
+    auth_fail_per_s: float = 1.0                # failed authentications per client address:
+    auth_fail_burst: float = 30.0               # refill rate and bucket; 429 when empty
+    header_timeout_s: float = 10.0              # a request's headers must arrive within this
+    max_connections: int = 2000                 # open connections; new ones closed above
+
+
+#: Integers the store keeps are 64-bit signed on every backend.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 
 
 class TokenBuckets:
@@ -46,6 +60,17 @@ class TokenBuckets:
             self._sweep(now)
             return 0.0
         self._buckets[key] = (tokens, now)
+        return (cost - tokens) / self.rate if self.rate > 0 else math.inf
+
+    def wait(self, key: str, cost: float = 1.0) -> float:
+        """Seconds until ``take(key, cost)`` would succeed (0 now), without taking."""
+        entry = self._buckets.get(key)
+        if entry is None:
+            return 0.0
+        tokens, stamp = entry
+        tokens = min(self.burst, tokens + (time.monotonic() - stamp) * self.rate)
+        if tokens >= cost:
+            return 0.0
         return (cost - tokens) / self.rate if self.rate > 0 else math.inf
 
     def _sweep(self, now: float) -> None:

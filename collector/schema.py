@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -196,4 +197,53 @@ console_sessions = Table(
 UI_EVENT_COLUMNS: tuple[str, ...] = (
     "event_id", "device_id", "seq", "user", "ts", "kind", "app", "title", "url",
     "element", "key_class", "button", "x", "y", "attrs",
+)
+
+# ---- linking (collector/linking, services/linking): the latest merge of a study, replaced as a whole
+
+task_types = Table(
+    "task_types",
+    metadata,
+    Column("study_id", Integer, ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    Column("type_id", String(128), primary_key=True),
+    Column("label", String(512), nullable=False),
+)
+
+task_instances = Table(
+    "task_instances",
+    metadata,
+    Column("study_id", Integer, ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    Column("instance_id", String(200), primary_key=True),
+    Column("type_id", String(128), nullable=False),
+    Column("user", String(128)),
+    Column("device", String(64)),
+    Column("start_ts", BigInteger, nullable=False),
+    Column("end_ts", BigInteger, nullable=False),
+    Column("active_s", Float, nullable=False),
+    Column("app", String(256)),
+    Column("app_switches", Integer, nullable=False),
+    Column("events", Integer, nullable=False),
+)
+
+# One row per task instance: the case it serves (NULL: unattributed) and how it was linked.
+task_links = Table(
+    "task_links",
+    metadata,
+    Column("study_id", Integer, ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    Column("instance_id", String(200), primary_key=True),
+    Column("case_id", String(512)),
+    Column("system_activity", String(512)),
+    Column("parent_event", String(64)),
+    Column("method", String(16), nullable=False),  # id | time | propagated | none
+    Column("confidence", Float, nullable=False),
+    Column("secondary_case", String(512)),
+)
+
+# Which task instance each stored UI event belongs to (LINKS rows of `taskloom merge --study`).
+task_events = Table(
+    "task_events",
+    metadata,
+    Column("study_id", Integer, ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_id", String(36), primary_key=True),
+    Column("instance_id", String(200), nullable=False),
 )

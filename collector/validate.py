@@ -24,7 +24,12 @@ from taskloom.agent.protocol import (
     parse_event,
     parse_ts,
 )
+from taskloom.collector.limits import INT64_MAX, INT64_MIN, Limits
 from taskloom.errors import UserError
+
+_DEFAULT_LIMITS = Limits()
+#: How much of a refused event the quarantine keeps (characters of JSON text).
+QUARANTINE_PAYLOAD_CHARS = 65536
 
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _FIELDS = frozenset(EVENT_FIELDS)
@@ -68,6 +73,7 @@ class ValidatedBatch:
     acknowledge, and rejects."""
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    indexes: list[int] = field(default_factory=list)  # each row's index in the batch
     accepted: list[str] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     max_ts: int | None = None
@@ -145,19 +151,61 @@ def _slow(raw: Any) -> tuple[Any, ...]:
             ev.url, ev.element, ev.key_class, ev.button, ev.x, ev.y, ev.attrs)
 
 
-def validate_batch(events: list[Any], device_id: str, study_id: int, now_ms: int) -> ValidatedBatch:
+def shape_problem(raw: Any, max_depth: int, max_items: int) -> str | None:
+    """Why an event's nested values are too deep or too many, or None when they are not.
+
+    Iterative (no recursion, so a 100,000-deep value cannot exhaust the stack) and it
+    stops at the first limit passed: a 2.7-million-item list costs one ``len``.
+    Depth counts from the event's own fields: ``attrs`` is level 1, a list in it level 2.
+    """
+    if type(raw) is not dict:
+        return None
+    stack = [(v, 1) for v in raw.values() if type(v) is dict or type(v) is list]
+    items = 0
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            return (f"attrs are nested deeper than {max_depth} levels; flatten them on the "
+                    "device")
+        items += len(value)
+        if items > max_items:
+            return f"attrs hold more than {max_items} values; send counts or a summary instead"
+        for child in (value.values() if type(value) is dict else value):
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+    return None
+
+
+def _int64_problem(seq: int, ts: int, x: int | None, y: int | None) -> str | None:
+    for name, value in (("seq", seq), ("ts", ts), ("x", x), ("y", y)):
+        if value is not None and not INT64_MIN <= value <= INT64_MAX:
+            return f"{name} {value} is outside the 64-bit signed integer range"
+    return None
+
+
+def validate_batch(events: list[Any], device_id: str, study_id: int, now_ms: int,
+                   limits: Limits = _DEFAULT_LIMITS) -> ValidatedBatch:
     """Parse every event; keep the valid ones as store rows under ``device_id``.
 
     An event naming another device in ``device_id`` is rejected (it would let one
     device write into another's stream). An event id repeated inside the batch is
-    stored once and acknowledged each time.
+    stored once and acknowledged each time. An event whose integers do not fit 64 bits,
+    or whose ``attrs`` pass ``limits`` (depth, values, JSON size) is rejected with the
+    reason; its neighbours are kept.
     """
+    max_depth, max_items = limits.max_attrs_depth, limits.max_attrs_items
+    max_attrs_bytes = limits.max_attrs_bytes
     out = ValidatedBatch()
     seen: set[str] = set()
     rows, accepted, rejected = out.rows, out.accepted, out.rejected
     max_ts = None
     dumps = orjson.dumps
     for index, raw in enumerate(events):
+        problem = shape_problem(raw, max_depth, max_items)
+        if problem is not None:
+            eid = raw.get("event_id")
+            rejected.append(Rejected(index, eid if isinstance(eid, str) else None, problem, raw))
+            continue
         try:
             (event_id, seq, ts, kind, ev_device, user, app, title, url, element, key_class,
              button, x, y, attrs) = event_values(raw)
@@ -178,23 +226,60 @@ def validate_batch(events: list[Any], device_id: str, study_id: int, now_ms: int
                 raw,
             ))
             continue
+        problem = _int64_problem(seq, ts, x, y)
+        try:
+            attrs_json = dumps(attrs)
+        except TypeError as exc:  # e.g. an integer over 64 bits
+            problem = problem or f"attrs cannot be stored ({exc})"
+            attrs_json = b""
+        if problem is None and len(attrs_json) > max_attrs_bytes:
+            problem = (f"attrs are {len(attrs_json)} bytes as JSON, over the limit of "
+                       f"{max_attrs_bytes}; keep large values out of events")
+        if problem is not None:
+            rejected.append(Rejected(index, event_id, problem, raw))
+            continue
         accepted.append(event_id)
         if event_id in seen:
             continue
         seen.add(event_id)
         if max_ts is None or ts > max_ts:
             max_ts = ts
+        out.indexes.append(index)
         rows.append((
             event_id, device_id, study_id, seq, user, ts, kind, app, title, url, element,
-            key_class, button, x, y, dumps(attrs).decode(), now_ms,
+            key_class, button, x, y, attrs_json.decode(), now_ms,
         ))
     out.max_ts = max_ts
     return out
 
 
 def quarantine_payload(raw: Any) -> str:
-    """The raw event as JSON text for the quarantine (anything JSON could decode)."""
+    """The raw event as JSON text for the quarantine, bounded: nesting past 8 levels,
+    lists and maps past 100 entries and strings past 4096 characters are cut (marked
+    with "…"), and the text is at most QUARANTINE_PAYLOAD_CHARS long."""
     try:
-        return orjson.dumps(raw).decode()
+        text = orjson.dumps(_pruned(raw, 8)).decode()
     except TypeError:
-        return repr(raw)
+        text = orjson.dumps(str(type(raw).__name__)).decode()
+    return text[:QUARANTINE_PAYLOAD_CHARS]
+
+
+def _pruned(value: Any, depth: int) -> Any:
+    """``value`` cut to ``depth`` levels, 100 entries per container, 4096 chars per string."""
+    if isinstance(value, str):
+        return value if len(value) <= 4096 else value[:4096] + "…"
+    if isinstance(value, dict):
+        if depth <= 0:
+            return "…"
+        out = {str(k)[:256]: _pruned(v, depth - 1) for k, v in list(value.items())[:100]}
+        if len(value) > 100:
+            out["…"] = f"{len(value) - 100} more"
+        return out
+    if isinstance(value, list):
+        if depth <= 0:
+            return "…"
+        items = [_pruned(v, depth - 1) for v in value[:100]]
+        return [*items, f"… {len(value) - 100} more"] if len(value) > 100 else items
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        return str(value)
+    return value

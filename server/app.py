@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from taskloom.collector import api
 from taskloom.collector.store import Store
@@ -23,6 +23,8 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The taskloom web app over ``store`` (already migrated)."""
     settings = settings or load_settings()
     app = FastAPI(
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
         title="taskloom collector",
         version="1",
         description="Ingest API for taskloom agents and admin API for studies, devices, "
@@ -34,7 +36,15 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         store.ensure_admin_token(token, label="TASKLOOM_ADMIN_TOKEN")
     api.install(app, store, settings.limits())
     console.install(app, store, settings)
+    app.state.session_check = _session_check
     return app
+
+
+def _session_check(request: Request) -> bool:
+    """For the API's guard: does the request carry a live console session cookie?"""
+    from taskloom.server.console.principal import session_user
+
+    return session_user(request, request.app.state.store) is not None
 
 
 def app_from_env() -> FastAPI:

@@ -43,6 +43,22 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(default=_LIMITS.body_timeout_s, gt=0)
     keepalive_timeout_s: int = Field(default=5, ge=1)
     max_upload_bytes: int = Field(default=_LIMITS.max_upload_bytes, ge=1024)
+    max_json_bytes: int = Field(default=_LIMITS.max_json_bytes, ge=1024,
+                                description="any request body but /events and uploads")
+    max_concurrent_bodies: int = Field(default=_LIMITS.max_concurrent_bodies, ge=1,
+                                       description="/events bodies in memory at once")
+    max_attrs_bytes: int = Field(default=_LIMITS.max_attrs_bytes, ge=256)
+    max_attrs_depth: int = Field(default=_LIMITS.max_attrs_depth, ge=1, le=200)
+    max_attrs_items: int = Field(default=_LIMITS.max_attrs_items, ge=1)
+    auth_fail_per_s: float = Field(default=_LIMITS.auth_fail_per_s, gt=0,
+                                   description="failed authentications/s per client address")
+    auth_fail_burst: float = Field(default=_LIMITS.auth_fail_burst, ge=1)
+    header_timeout_s: float = Field(default=_LIMITS.header_timeout_s, gt=0,
+                                    description="a request's headers must arrive within this")
+    max_connections: int = Field(default=_LIMITS.max_connections, ge=1,
+                                 description="open connections; new ones are closed above")
+    api_docs: bool = Field(default=False, description="serve /docs and /redoc (Swagger UI and "
+                                                      "ReDoc load from a CDN; admins only)")
     session_idle_s: int = Field(default=8 * 3600, ge=60,
                                 description="console: a session unused this long ends")
     session_max_s: int = Field(default=12 * 3600, ge=60,
@@ -65,6 +81,11 @@ class Settings(BaseSettings):
             max_body_bytes=self.max_body_bytes, max_batch_events=self.max_batch_events,
             rate_per_s=self.rate_per_s, rate_burst=self.rate_burst,
             body_timeout_s=self.body_timeout_s, max_upload_bytes=self.max_upload_bytes,
+            max_json_bytes=self.max_json_bytes, max_concurrent_bodies=self.max_concurrent_bodies,
+            max_attrs_bytes=self.max_attrs_bytes, max_attrs_depth=self.max_attrs_depth,
+            max_attrs_items=self.max_attrs_items, auth_fail_per_s=self.auth_fail_per_s,
+            auth_fail_burst=self.auth_fail_burst, header_timeout_s=self.header_timeout_s,
+            max_connections=self.max_connections,
         )
 
     def configured_admin_token(self) -> str | None:

@@ -3,6 +3,8 @@
 Routes stay thin: they parse, call the store or a service (collector.services), and
 format. The pieces:
 
+- ``guard``: the middleware that authenticates from headers and bounds every body
+  before any route reads it;
 - ``deps``: the store, the limits and who is calling (``DeviceAuth``, ``AdminAuth``);
 - ``models``: pydantic request and response models (the OpenAPI document);
 - ``body``: request bodies and uploads, bounded while they stream;
@@ -13,9 +15,12 @@ format. The pieces:
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 
 from taskloom.collector.api.errors import install_error_handlers
+from taskloom.collector.api.guard import Guard
 from taskloom.collector.api.routes import (
     agent,
     devices,
@@ -25,12 +30,13 @@ from taskloom.collector.api.routes import (
     imports,
     model,
     studies,
+    tokens,
 )
 from taskloom.collector.limits import Limits, TokenBuckets
 from taskloom.collector.store import Store
 
 ROUTERS = (agent.router, events.router, studies.router, devices.router, imports.router,
-           exports.router, ehr_metrics.router, model.router)
+           exports.router, ehr_metrics.router, tokens.router, model.router)
 
 
 def install(app: FastAPI, store: Store, limits: Limits | None = None) -> None:
@@ -39,9 +45,11 @@ def install(app: FastAPI, store: Store, limits: Limits | None = None) -> None:
     app.state.store = store
     app.state.limits = limits
     app.state.buckets = TokenBuckets(limits.rate_per_s, limits.rate_burst)
+    app.state.body_slots = asyncio.Semaphore(limits.max_concurrent_bodies)
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+    app.add_middleware(Guard, state=app.state)
 
 
 __all__ = ["install"]

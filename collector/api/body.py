@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import HTTPException, Request, UploadFile
 
 from taskloom.collector.limits import Limits
+from taskloom.collector.services.files import safe_file_name
 
 UPLOAD_SUFFIXES = (".csv", ".csv.gz", ".xes", ".xes.gz", ".parquet")
 
@@ -69,7 +70,7 @@ async def read_body(request: Request, limits: Limits) -> bytes:
 async def save_upload(upload: UploadFile, limits: Limits, tmpdir: str) -> Path:
     """Write an uploaded log file into ``tmpdir``; 422 for a suffix we cannot read, 413
     over the upload limit."""
-    name = Path(upload.filename or "upload.csv").name
+    name = safe_file_name(upload.filename or "upload.csv", "upload")
     if not name.lower().endswith(UPLOAD_SUFFIXES):
         raise HTTPException(422, f"{name}: upload a .csv, .csv.gz, .xes, .xes.gz or .parquet file")
     path = Path(tmpdir) / name

@@ -12,7 +12,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
+from taskloom.collector.api.guard import CALLER_KEY
 from taskloom.collector.limits import Limits, TokenBuckets
 from taskloom.collector.store import Admin, Device, DeviceInfo, Store, Study
 
@@ -28,17 +30,17 @@ UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 _bearer = HTTPBearer(auto_error=False, description="device token (agents) or admin token")
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_limits(request: Request) -> Limits:
+async def get_limits(request: Request) -> Limits:
     limits: Limits = request.app.state.limits
     return limits
 
 
-def get_buckets(request: Request) -> TokenBuckets:
+async def get_buckets(request: Request) -> TokenBuckets:
     buckets: TokenBuckets = request.app.state.buckets
     return buckets
 
@@ -55,16 +57,30 @@ def _token(creds: HTTPAuthorizationCredentials | None, missing: str) -> str:
     return creds.credentials
 
 
-def device_auth(store: StoreDep, creds: Credentials) -> Device:
-    """The device a Bearer device token belongs to (401 when missing, unknown or revoked)."""
-    return store.authenticate_device(_token(
-        creds, "no device token; send 'Authorization: Bearer <device_token>' "
-               "(enrol first at POST /api/v1/agent/enroll)"))
+def _vouched(request: Request, kind: type[Device] | type[Admin]) -> Device | Admin | None:
+    """What the guard middleware (collector.api.guard) already authenticated, if anything."""
+    found = getattr(request.state, CALLER_KEY, None)
+    return found if isinstance(found, kind) else None
+
+
+async def device_auth(request: Request, store: StoreDep, creds: Credentials) -> Device:
+    """The device a Bearer device token belongs to (401 when missing, unknown or revoked).
+
+    Async: on the ingest path the guard has already looked the token up, so this costs
+    no thread hop; otherwise the lookup runs in the thread pool.
+    """
+    if isinstance(found := _vouched(request, Device), Device):
+        return found
+    token = _token(creds, "no device token; send 'Authorization: Bearer <device_token>' "
+                          "(enrol first at POST /api/v1/agent/enroll)")
+    return await run_in_threadpool(store.authenticate_device, token)
 
 
 def admin_auth(request: Request, store: StoreDep, creds: Credentials) -> Admin:
     """The admin behind a Bearer admin token (401 when missing or unknown), or the caller
     that the app's ``session_auth`` hook (the console's login cookie) vouches for."""
+    if creds is not None and isinstance(found := _vouched(request, Admin), Admin):
+        return found
     session_auth = getattr(request.app.state, "session_auth", None)
     if creds is None and session_auth is not None and (caller := session_auth(request)):
         return caller

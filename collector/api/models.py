@@ -109,6 +109,7 @@ if TYPE_CHECKING:  # to the type checker a response model is the row it is made 
     StudyOut = rows.Study
     TokenOut = rows.NewEnrollmentToken
     TokenInfo = rows.EnrollmentTokenInfo
+    AdminTokenOut = rows.AdminTokenInfo
     DeviceOut = rows.DeviceInfo
     DeviceDetail = rows.DeviceInfo
     QuarantineOut = rows.QuarantineEntry
@@ -124,6 +125,7 @@ else:
     TokenOut = response_of(rows.NewEnrollmentToken, "TokenOut",
                            token="the enrolment token; shown once, stored hashed")
     TokenInfo = response_of(rows.EnrollmentTokenInfo, "TokenInfo")
+    AdminTokenOut = response_of(rows.AdminTokenInfo, "AdminTokenOut")
     DeviceOut = response_of(rows.DeviceInfo, "DeviceOut",
                             seq_missing="sequence numbers between seq_min and seq_max never received")
     DeviceDetail = response_of(

@@ -1,7 +1,9 @@
 """Export: a study's UI events to CSV, XES or Parquet (one row per stored event).
 
 CSV and Parquet keep the wire-format columns (``ts`` as ISO 8601 UTC in CSV, ``attrs``
-as JSON text). XES needs a case and an activity: the trace is the user (or the device
+as JSON text). CSV is safe to open in a spreadsheet: cells that would run as formulas
+get a leading ``'`` and cells holding CR or LF are quoted (``mining.io.csv_io``);
+Parquet keeps every value raw. XES needs a case and an activity: the trace is the user (or the device
 when the user is unknown), the activity the event kind, the resource the user; every
 wire field stays an event attribute, so nothing is lost.
 """
@@ -80,7 +82,9 @@ def write_ui_events(events: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     tmp = target.with_name(f".{target.name}.part")
     try:
         if fmt == "csv":
-            csv_frame(events).to_csv(tmp, index=False)
+            from taskloom.mining.io.csv_io import to_safe_csv
+
+            to_safe_csv(csv_frame(events), tmp)
         elif fmt == "parquet":
             flat_frame(events).to_parquet(tmp, index=False)
         elif events.empty:

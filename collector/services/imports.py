@@ -1,5 +1,10 @@
 """System-log import: read a CSV/XES/Parquet log with a column mapping and store it in a
-study, case ids hashed with the study key when asked (as the agent does on identifiers)."""
+study, case ids hashed with the study key when asked (as the agent does on identifiers).
+
+Uploads to the server pass ``max_inflated_bytes`` (the upload limit): the limit then
+applies to the uncompressed log, counted while streaming before any parsing, so a small
+gzip that inflates to gigabytes (a "bomb") is refused with a clear error.
+"""
 
 from __future__ import annotations
 
@@ -35,11 +40,36 @@ class Preview:
     total_rows: int
 
 
-def read_system_log(path: str | os.PathLike[str], options: Options) -> pd.DataFrame:
-    """Read a system log; any reading problem is a user error naming the file."""
+def check_inflated_size(path: str | os.PathLike[str], limit: int) -> None:
+    """LogFileError unless the log's uncompressed content fits in ``limit`` bytes (gzip
+    counted while streaming; Parquet by its decoded size, at least 8 bytes per cell)."""
+    from taskloom.mining.io._files import inflated_size
+
+    p = Path(path)
+    if p.name.lower().endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        try:
+            meta = pq.ParquetFile(p).metadata
+        except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+            raise LogFileError(f"{p.name}: not a readable Parquet file ({exc})") from None
+        decoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if max(decoded, meta.num_rows * meta.num_columns * 8) > limit:
+            raise LogFileError(f"{p.name} decodes to more than {limit} bytes, the limit for "
+                               "uploaded logs; import it with `taskloom import` on the server")
+        return
+    inflated_size(p, limit)
+
+
+def read_system_log(path: str | os.PathLike[str], options: Options,
+                    max_inflated_bytes: int | None = None) -> pd.DataFrame:
+    """Read a system log; any reading problem is a user error naming the file. With
+    ``max_inflated_bytes`` a log whose uncompressed content is larger is refused first."""
     from taskloom.mining.io import read_log
 
     try:
+        if max_inflated_bytes is not None:
+            check_inflated_size(path, max_inflated_bytes)
         return read_log(path, sysimport.csv_mapping(options))
     except UserError:
         raise
@@ -47,9 +77,10 @@ def read_system_log(path: str | os.PathLike[str], options: Options) -> pd.DataFr
         raise LogFileError(f"{Path(path).name}: {exc}") from None
 
 
-def preview_system_log(path: str | os.PathLike[str], options: Options, rows: int = 20) -> Preview:
+def preview_system_log(path: str | os.PathLike[str], options: Options, rows: int = 20,
+                       max_inflated_bytes: int | None = None) -> Preview:
     """Read the log with the mapping and return its first ``rows`` rows as JSON-safe dicts."""
-    frame = read_system_log(path, options)
+    frame = read_system_log(path, options, max_inflated_bytes)
     return Preview(columns=[str(c) for c in frame.columns],
                    rows=sysimport.preview_rows(frame, rows), total_rows=len(frame))
 
@@ -70,12 +101,13 @@ def import_frame(store: Store, study_id: int, file_name: str, options: Options,
 
 def import_system_log(store: Store, study_id: int, path: str | os.PathLike[str],
                       options: Options, *, hash_case_ids: bool = False, case_prefix: str = "",
-                      actor: str = "cli", progress: Progress | None = None) -> ImportInfo:
+                      actor: str = "cli", progress: Progress | None = None,
+                      max_inflated_bytes: int | None = None) -> ImportInfo:
     """Read and import a log file; a file that cannot be read is recorded as a failed import."""
     name = Path(path).name
     store.get_study(study_id)  # NotFound before any reading
     try:
-        frame = read_system_log(path, options)
+        frame = read_system_log(path, options, max_inflated_bytes)
     except UserError as exc:
         store.record_failed_import(study_id, name, sysimport.given_options(options), str(exc),
                                    actor)

@@ -14,7 +14,8 @@ of ``store.rows``:
 - ``syslogs``: imported system logs;
 - ``audit``: the audit log;
 - ``console``: web-console users, their granted studies and sessions;
-- ``analysis``: a study's system log read wide and fast for interactive analysis.
+- ``analysis``: a study's system log read wide and fast for interactive analysis;
+- ``links``: the latest merge of a study (task types, task instances, case links).
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ from taskloom.collector.store.engine import (
 )
 from taskloom.collector.store.errors import AuthError, Conflict, NotFound, StoreError
 from taskloom.collector.store.events import EventsArea
+from taskloom.collector.store.links import LinksArea, LinkSet
 from taskloom.collector.store.quarantine import QuarantineArea
 from taskloom.collector.store.rows import (
     Admin,
+    AdminTokenInfo,
     AuditEntry,
     Device,
     DeviceInfo,
@@ -54,7 +57,7 @@ from taskloom.collector.store.tokens import TokensArea
 
 
 class Store(TokensArea, StudiesArea, DevicesArea, EventsArea, QuarantineArea, SystemLogsArea,
-            AuditArea, ConsoleArea, AnalysisArea):
+            AuditArea, ConsoleArea, AnalysisArea, LinksArea):
     """The collector's database. Thread-safe; one per process."""
 
     @classmethod
@@ -68,6 +71,7 @@ class Store(TokensArea, StudiesArea, DevicesArea, EventsArea, QuarantineArea, Sy
 
 __all__ = [
     "Admin",
+    "AdminTokenInfo",
     "AuditEntry",
     "AuthError",
     "Conflict",
@@ -78,6 +82,7 @@ __all__ = [
     "Enrolment",
     "ImportInfo",
     "IngestResult",
+    "LinkSet",
     "NewEnrollmentToken",
     "NotFound",
     "QuarantineEntry",

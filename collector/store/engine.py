@@ -8,6 +8,7 @@ SQLAlchemy Core, no ORM; the same code for SQLite (embedded default, WAL) and Po
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -38,16 +39,28 @@ def normalize_url(url: str | None) -> str:
     """
     if not url:
         path = default_db_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(OSError):  # our own data folder: private, as the file
+            path.parent.chmod(0o700)
         return f"sqlite:///{path}"
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     if "://" not in url:
         path = Path(url).expanduser().resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         return f"sqlite:///{path}"
     return url
+
+
+def create_private_file(path: Path) -> None:
+    """Create the SQLite file 0600 (and a missing folder 0700) before SQLite does, so the
+    store (study keys, events) is never readable by other users; SQLite gives the -wal and
+    -shm files the database file's mode. An existing file is left as it is."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _json_dumps(value: Any) -> str:
@@ -82,6 +95,9 @@ def make_engine(url: str | None) -> Engine:
     """An engine for ``--db`` with the per-dialect settings the store relies on."""
     full = normalize_url(url)
     if full.startswith("sqlite"):
+        database = sa.engine.make_url(full).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            create_private_file(Path(database))
         engine = sa.create_engine(
             full,
             json_serializer=_json_dumps,

@@ -21,12 +21,16 @@ from taskloom.collector.store.engine import StoreBase, now_ms
 from taskloom.collector.store.quarantine import quarantine_row
 from taskloom.collector.store.rows import Device, IngestResult, RejectedEvent
 from taskloom.collector.store.studies import study_row
-from taskloom.collector.validate import ROW_COLUMNS, ValidatedBatch
+from taskloom.collector.validate import ROW_COLUMNS, Rejected, ValidatedBatch
 
 if TYPE_CHECKING:
     import pandas as pd
 
 log = logging.getLogger(__name__)
+
+#: Event ids looked up per query when checking who owns them (well under SQLite's
+#: bound-parameter limit).
+_ID_CHUNK = 500
 
 
 @dataclass(slots=True)
@@ -116,9 +120,45 @@ class EventsArea(StoreBase):
             for job in jobs:
                 job.done = True
 
+    def _owners(self, conn: sa.Connection, ids: list[str]) -> dict[str, str]:
+        """The device that stored each of ``ids`` already (ids not stored are absent)."""
+        mark = "?" if self.is_sqlite else "%s"
+        owners: dict[str, str] = {}
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[start:start + _ID_CHUNK]
+            found = conn.exec_driver_sql(
+                "SELECT event_id, device_id FROM ui_events WHERE event_id IN "
+                f"({', '.join([mark] * len(chunk))})", tuple(chunk)).all()
+            owners.update((str(r[0]), str(r[1])) for r in found)
+        return owners
+
+    def _refuse_foreign(self, conn: sa.Connection, jobs: list[_IngestJob]) -> None:
+        """Move events whose id another device stored already (or sends in this same
+        commit) from the rows to the rejects: an event id is one device's, and
+        acknowledging it would make the agent drop an event that was never stored."""
+        owners = self._owners(conn, list({row[0] for job in jobs for row in job.batch.rows}))
+        for job in jobs:
+            device_id = job.device.id
+            batch = job.batch
+            foreign: set[str] = set()
+            keep, kept_at = [], []
+            for index, row in zip(batch.indexes, batch.rows, strict=True):
+                if owners.setdefault(row[0], device_id) == device_id:
+                    keep.append(row)
+                    kept_at.append(index)
+                    continue
+                foreign.add(row[0])
+                batch.rejected.append(Rejected(
+                    index, row[0], "event_id belongs to another device; make a fresh UUID "
+                                   "per event on the device", dict(zip(ROW_COLUMNS, row, strict=True))))
+            if foreign:
+                batch.rows, batch.indexes = keep, kept_at
+                batch.accepted = [i for i in batch.accepted if i not in foreign]
+
     def _write_jobs(self, jobs: list[_IngestJob]) -> None:
         now = now_ms()
         with self._write() as conn:
+            self._refuse_foreign(conn, jobs)
             rows = [row for job in jobs for row in job.batch.rows]
             if rows:
                 conn.exec_driver_sql(self._insert_events_sql, rows)

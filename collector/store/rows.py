@@ -72,6 +72,17 @@ class EnrollmentTokenInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class AdminTokenInfo:
+    """A stored admin token (its hash is never returned)."""
+
+    id: int
+    label: str
+    role: str
+    revoked: bool
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
 class Enrolment:
     """A device just enrolled: its id and its token (shown once, stored hashed)."""
 

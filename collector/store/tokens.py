@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from taskloom.collector import schema as t
 from taskloom.collector.store.audit import write_audit
 from taskloom.collector.store.engine import StoreBase, now_ms
-from taskloom.collector.store.errors import AuthError, StoreError
+from taskloom.collector.store.errors import AuthError, NotFound, StoreError
 from taskloom.collector.store.rows import (
     ADMIN_ROLE,
     Admin,
+    AdminTokenInfo,
     EnrollmentTokenInfo,
     NewEnrollmentToken,
 )
@@ -81,6 +82,29 @@ class TokensArea(StoreBase):
             raise AuthError("admin token unknown or revoked; create one with `taskloom admin token`")
         return Admin(token_id=row.id, role=row.role)
 
+    def list_admin_tokens(self) -> list[AdminTokenInfo]:
+        a = t.admin_tokens
+        with self._read() as conn:
+            rows = conn.execute(sa.select(a.c.id, a.c.label, a.c.role, a.c.revoked,
+                                          a.c.created_at).order_by(a.c.id)).all()
+        return [AdminTokenInfo(id=r.id, label=r.label, role=r.role, revoked=bool(r.revoked),
+                               created_at=r.created_at) for r in rows]
+
+    def revoke_admin_token(self, token: int | str, actor: str = "cli") -> int:
+        """Revoke an admin token given by its id or its text; its next request gets 401.
+        Returns the token's id; NotFound when there is no such token."""
+        a = t.admin_tokens
+        where = (a.c.token_hash == hash_token(token)
+                 if isinstance(token, str) and token.startswith(ADMIN_PREFIX)
+                 else a.c.id == _token_id(token, "admin"))
+        with self._write() as conn:
+            row = conn.execute(sa.select(a.c.id).where(where)).first()
+            if row is None:
+                raise NotFound("no such admin token; list them with `taskloom admin token list`")
+            conn.execute(a.update().where(a.c.id == row.id).values(revoked=True))
+            write_audit(conn, actor, "admin_token.revoke", "admin_token", row.id)
+        return int(row.id)
+
     def create_enrollment_token(self, study: int | str, uses: int = 1,
                                 expires_s: int = 7 * 86400, actor: str = "cli") -> NewEnrollmentToken:
         """A new enrolment token for a study; the token itself is returned once."""
@@ -108,3 +132,10 @@ class TokensArea(StoreBase):
                                           et.c.uses, et.c.created_at).where(
                 et.c.study_id == study_id).order_by(et.c.id)).all()
         return [EnrollmentTokenInfo(**r._asdict()) for r in rows]
+
+
+def _token_id(token: int | str, what: str) -> int:
+    try:
+        return int(token)
+    except ValueError:
+        raise NotFound(f"{token!r} is neither a {what} token id nor a {what} token") from None

@@ -11,9 +11,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from taskloom.collector.synth.ehr import EhrGenerator, Study
+from taskloom.collector.synth.hard import HardSettings, ehr_user_id, hard_tags, skew_chunk
 from taskloom.collector.synth.schedule import ClinicPlan
 from taskloom.collector.synth.sink import TRUTH_COLUMNS
 
@@ -33,6 +35,7 @@ class GeneratedStudy:
     visits: Path | None = None
     truth: Path | None = None
     truth_weeks: Path | None = None
+    user_map: Path | None = None  # hard settings: desktop user → EHR user id (user,resource)
 
 
 def generate_study(study: Study, out_dir: Path, fmt: str = "csv",
@@ -50,8 +53,12 @@ def generate_study(study: Study, out_dir: Path, fmt: str = "csv",
                           study.seed, study.study_key, cases=gen.cases)
     total = 0
     writer = None
+    hard = study.hard
+    skew_rng = np.random.default_rng([study.seed, 31])
     try:
         for chunk in gen.days():
+            if hard is not None:
+                chunk = _harden(chunk, gen, hard, skew_rng)
             if fmt == "parquet":
                 import pyarrow as pa
                 import pyarrow.parquet as pq
@@ -70,12 +77,30 @@ def generate_study(study: Study, out_dir: Path, fmt: str = "csv",
         if writer is not None:
             writer.close()
     system = gen.plan.order_authors(gen.system_log())
+    map_path = None
+    if hard is not None and hard.ehr_user_ids:
+        users = [c.user for c in gen.clinicians]
+        mapping = pd.DataFrame({"user": users, "resource": [ehr_user_id(study.study_key, u) for u in users]})
+        map_path = out_dir / "user_map.csv"
+        mapping.to_csv(map_path, index=False)
+        system["org:resource"] = system["org:resource"].replace(dict(zip(mapping["user"], mapping["resource"],
+                                                                         strict=True)))
     csv_path, xes_path = out_dir / "system_log.csv", out_dir / "system_log.xes"
     write_log(system, csv_path)
     write_log(system, xes_path)
     plan = gen.plan.write(out_dir)
     return GeneratedStudy(ui_path, csv_path, xes_path, total, system["case:concept:name"].nunique(),
-                          plan["schedule"], plan["visits"], plan["ehr_truth"], plan["ehr_truth_weeks"])
+                          plan["schedule"], plan["visits"], plan["ehr_truth"], plan["ehr_truth_weeks"],
+                          map_path)
+
+
+def _harden(chunk: pd.DataFrame, gen: EhrGenerator, hard: HardSettings,
+            rng: np.random.Generator) -> pd.DataFrame:
+    """A day's chunk with the hard settings: truth tags, then each workstation's clock error."""
+    tagged = chunk.assign(truth_hard=hard_tags(chunk, gen.hidden))
+    limit = int(hard.max_skew_s * 1000)
+    offsets = {c.device: int(rng.integers(-limit, limit + 1)) for c in gen.clinicians}
+    return skew_chunk(tagged, offsets)
 
 
 def _schema(chunk: pd.DataFrame) -> object:
@@ -83,11 +108,11 @@ def _schema(chunk: pd.DataFrame) -> object:
 
     fields = []
     for name in chunk.columns:
-        if name in ("seq",) or name in ("x", "y"):
+        if name in ("seq", "x", "y", "truth_skew_ms"):
             fields.append(pa.field(name, pa.int64()))
         else:
             fields.append(pa.field(name, pa.string()))
     return pa.schema(fields)
 
 
-__all__ = ["TRUTH_COLUMNS", "GeneratedStudy", "Study", "generate_study"]
+__all__ = ["TRUTH_COLUMNS", "GeneratedStudy", "HardSettings", "Study", "generate_study"]

@@ -27,6 +27,7 @@ import pandas as pd
 
 from taskloom.agent.protocol import keyed_token
 from taskloom.collector.synth.actor import Actor
+from taskloom.collector.synth.hard import HardSettings, hide_identifier
 from taskloom.collector.synth.sink import Sink
 
 if TYPE_CHECKING:
@@ -296,6 +297,7 @@ class Study:
     referrals_per_clinician_day: float = 30.0
     interruption_rate: float = 0.18
     after_hours_rate: float = 0.2
+    hard: HardSettings | None = None  # the hard linking settings (synth.hard); None: easy
 
 
 @dataclass(order=True)
@@ -328,6 +330,8 @@ class EhrGenerator:
         self.instances = 0
         self.order = 0
         self.plan: ClinicPlan | None = None  # schedules, visits, true active time (synth.schedule)
+        self.hidden: set[str] = set()  # task instances shown without patient identifier (hard)
+        self.hard_rng = np.random.default_rng([study.seed, 29])  # hard-setting draws only
         self.clinicians = [
             _Clinician(i, keyed_token(study.study_key, f"clinician{i:03d}", prefix="U"),
                        f"ws-{i:03d}", float(np.exp(0.2 * self.rng.standard_normal())))
@@ -403,17 +407,44 @@ class EhrGenerator:
         interrupt_at = -1
         if self.rng.random() < self.study.interruption_rate:
             interrupt_at = int(self.rng.integers(3, 12))
+        before = len(a.sink)
+        hidden = self.study.hard is not None and self.hard_rng.random() < self.study.hard.no_id_share
         if interrupt_at > 0:
             # Interrupted part-way: the sink keeps events; we split by event count.
-            before = len(a.sink)
             PATIENT_TASKS[task](a, case.token)
+            self._second_chart(a, case.token, hidden)
             done = len(a.sink) - before
             if done > interrupt_at + 2:
                 self._interrupt(a, clin, before + interrupt_at, truth)
         else:
             PATIENT_TASKS[task](a, case.token)
+            self._second_chart(a, case.token, hidden)
+        if hidden:
+            self._hide(a.sink, before, truth[1], case.token)
         self._log(work.case, work.activity, start, a.now, clin.user)
         self._schedule(work.case, work.activity, a.now)
+
+    def _second_chart(self, a: Actor, token: str, hidden: bool) -> None:
+        """Hard setting: a glance at another patient's chart, then back to the task's screen."""
+        hard = self.study.hard
+        if hard is None or hidden or len(self.cases) < 2 or self.hard_rng.random() >= hard.two_chart_rate:
+            return
+        other = token
+        while other == token:
+            other = self.cases[int(self.hard_rng.integers(0, len(self.cases)))].token
+        saved = (a.app, a.title, a.url)
+        a.focus(EPR, _epr("Patient summary", other))
+        a.click(str(a.rng.choice(["Problems", "Medications", "Allergies"])))
+        if saved[0] is not None and saved[1] is not None:
+            a.focus(saved[0], saved[1], saved[2])
+        a.click("Back")
+
+    def _hide(self, sink: Sink, since: int, instance: str, token: str) -> None:
+        """Hard setting: the task's screens show no patient identifier (list screens)."""
+        self.hidden.add(instance)
+        for i in range(since, len(sink)):
+            if sink.t_inst[i] == instance:
+                sink.title[i] = hide_identifier(sink.title[i], token)
 
     def _interrupt(self, a: Actor, clin: _Clinician, at: int, truth: tuple[str, str, str | None]) -> None:
         """Move events after position ``at`` later and put an interruption in between."""

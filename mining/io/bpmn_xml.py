@@ -15,6 +15,7 @@ from lxml import etree
 from taskloom.mining.discovery.bpmn import BpmnFlow, BpmnModel, BpmnNode
 from taskloom.mining.errors import LogInputError
 from taskloom.mining.io._files import parse_file
+from taskloom.mining.io.xml_text import xml_safe
 from taskloom.mining.render.bpmn_svg import layout_bpmn
 from taskloom.mining.render.graph_layout import GraphLayout
 
@@ -41,14 +42,14 @@ def bpmn_to_xml(model: BpmnModel, layout: GraphLayout | None = None) -> str:
                          targetNamespace="http://taskloom.org/bpmn", exporter="taskloom",
                          exporterVersion="0.1")
     proc = etree.SubElement(root, _q(MODEL, "process"), id="Process_1", isExecutable="false",
-                            name=model.name)
+                            name=xml_safe(model.name))
     ins: dict[str, list[str]] = {n.id: [] for n in model.nodes}
     outs: dict[str, list[str]] = {n.id: [] for n in model.nodes}
     for f in model.flows:
         outs[f.source].append(f.id)
         ins[f.target].append(f.id)
     for n in model.nodes:
-        attrs = {"id": n.id, "name": n.name} if n.name else {"id": n.id}
+        attrs = {"id": n.id, "name": xml_safe(n.name)} if n.name else {"id": n.id}
         if n.kind in ("xor", "and"):
             many_in, many_out = len(ins[n.id]) > 1, len(outs[n.id]) > 1
             attrs["gatewayDirection"] = ("Mixed" if many_in and many_out else "Converging"

@@ -6,6 +6,12 @@ common forms) in the given zone and converted to UTC; other columns are typed fr
 their text (integers, floats, booleans, ISO dates with a zone, else text). Writing uses
 ISO 8601 UTC and quotes text values, so text that looks like a number stays text on
 the way back in.
+
+Every CSV taskloom writes is safe to open in a spreadsheet (OWASP CSV injection): a text
+cell starting with ``=``, ``+``, ``-``, ``@``, TAB or CR gets a leading ``'`` so it is not
+run as a formula, and every cell holding CR or LF is quoted, so no reader sees extra
+rows. ``read_csv`` removes that quote again, so taskloom's CSV round trip is exact;
+other tools see the quote. Parquet keeps the raw values.
 """
 
 from __future__ import annotations
@@ -202,13 +208,17 @@ def read_csv(path: str | os.PathLike[str], mapping: CsvMapping | None = None) ->
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise LogInputError(f"{p.name}: cannot parse as CSV with separator {sep!r} ({exc}); "
                             "pass --sep") from exc
+    # Undo the formula neutralising of our writer (and of spreadsheets' "'=" convention).
+    frame.columns = [_restored_name(c) for c in frame.columns]
+    for i in range(frame.shape[1]):
+        frame.isetitem(i, restore_formulas(frame.iloc[:, i]))
     columns = [str(c) for c in frame.columns]
     wanted = {"case": mapping.case, "activity": mapping.activity, "timestamp": mapping.timestamp,
               "start_timestamp": mapping.start_timestamp, "resource": mapping.resource}
     for option, name in wanted.items():
         if name is not None and name not in frame.columns:
             raise _missing(p, columns, option, name)
-    quoted = _quoted_columns(head, sep, complete)
+    quoted = {_restored_name(c) for c in _quoted_columns(head, sep, complete)}
     out: dict[str, pd.Series] = {}
     out[CASE] = frame[mapping.case].astype("str")
     out[ACTIVITY] = frame[mapping.activity].astype("str")
@@ -231,6 +241,73 @@ def read_csv(path: str | os.PathLike[str], mapping: CsvMapping | None = None) ->
     return pd.DataFrame(out)
 
 
+#: A text cell starting with one of these is a formula to a spreadsheet (OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Cells that get a leading quote when written: a formula start, after any quotes (so a
+#: value that already starts with quotes stays distinct, and reading undoes it exactly).
+_RISKY = r"^'*[=+\-@\t\r]"
+_NEUTRALISED = r"^'+[=+\-@\t\r]"
+
+
+def neutralise_formulas(values: pd.Series) -> pd.Series:
+    """Text cells a spreadsheet would run as a formula, prefixed with ``'`` (NA kept).
+
+    ``restore_formulas`` undoes it exactly: cells already starting with quotes before a
+    formula start get one more, so no two values are written the same.
+    """
+    text = values.astype("str")
+    risky = text.str.contains(_RISKY, regex=True, na=False)
+    return text.where(~risky, "'" + text) if risky.any() else text
+
+
+def restore_formulas(values: pd.Series) -> pd.Series:
+    """The inverse of ``neutralise_formulas``: one leading ``'`` removed from cells that
+    start with quotes and then a formula start."""
+    text = values.astype("str")
+    marked = text.str.contains(_NEUTRALISED, regex=True, na=False)
+    return text.where(~marked, text.str.slice(1)) if marked.any() else text
+
+
+def _neutral_name(name: object) -> str:
+    text = str(name)
+    return "'" + text if re.match(_RISKY, text) else text
+
+
+def _restored_name(name: object) -> str:
+    text = str(name)
+    return text[1:] if re.match(_NEUTRALISED, text) else text
+
+
+def _is_text(col: pd.Series) -> bool:
+    dtype = col.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    return bool(pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype))
+
+
+def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with text columns and column names neutralised (``neutralise_formulas``)."""
+    out = frame.copy()
+    for i in range(frame.shape[1]):
+        col = frame.iloc[:, i]
+        if _is_text(col):
+            out.isetitem(i, neutralise_formulas(col))
+    out.columns = [_neutral_name(c) for c in frame.columns]
+    return out
+
+
+def to_safe_csv(frame: pd.DataFrame, path: str | os.PathLike[str] | None = None) -> str | None:
+    """``frame.to_csv`` (no index) made safe for spreadsheets: formulas neutralised and
+    CRLF line ends, with which the csv module quotes every cell holding CR or LF (a bare
+    CR in a cell is otherwise written raw and read back as a row break). Returns the
+    text when ``path`` is None."""
+    safe = formula_safe_frame(frame)
+    if path is None:
+        return safe.to_csv(index=False, lineterminator="\r\n")
+    safe.to_csv(path, index=False, lineterminator="\r\n")
+    return None
+
+
 def _csv_text(col: pd.Series) -> pd.Series:
     """One column as CSV field text: text quoted, numbers and booleans bare, NA empty."""
     dtype = col.dtype
@@ -249,7 +326,7 @@ def _csv_text(col: pd.Series) -> pd.Series:
         values = col.astype("float64")
         text = pd.Series(values.to_numpy().astype(str), index=col.index, dtype="str")
         return text.where(values.notna(), "")
-    text = col.astype("str")
+    text = neutralise_formulas(col)
     return ('"' + text.str.replace('"', '""', regex=False) + '"').fillna("")
 
 
@@ -257,7 +334,8 @@ def write_csv(log: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write the log as CSV: comma-separated, ISO 8601 UTC timestamps, text quoted.
 
     Numbers and booleans are written bare and text quoted (header bare), so read_csv
-    tells the string "50" from the integer 50 on the way back in.
+    tells the string "50" from the integer 50 on the way back in. Text that a
+    spreadsheet would run as a formula gets a leading ``'`` (module docstring).
     """
     frame = log.reset_index(drop=True)
     header = ",".join(_quote_header(str(c)) for c in frame.columns)
@@ -277,6 +355,7 @@ def write_csv(log: pd.DataFrame, path: str | os.PathLike[str]) -> None:
 
 
 def _quote_header(name: str) -> str:
+    name = _neutral_name(name)
     if any(ch in name for ch in ',"\n\r'):
         return '"' + name.replace('"', '""') + '"'
     return name

@@ -13,6 +13,7 @@ from lxml import etree
 
 from taskloom.mining.errors import LogInputError
 from taskloom.mining.io._files import parse_file
+from taskloom.mining.io.xml_text import xml_safe
 from taskloom.mining.petri_net import Arc, PetriNet, Transition
 
 CORE = "http://www.pnml.org/version-2009/grammar/pnmlcoremodel"
@@ -21,7 +22,7 @@ INVISIBLE = "$invisible$"
 
 def _text(parent: etree._Element, tag: str, value: str) -> etree._Element:
     el = etree.SubElement(parent, tag)
-    etree.SubElement(el, "text").text = value
+    etree.SubElement(el, "text").text = xml_safe(value)
     return el
 
 

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 ENCODING = re.compile(rb'<\?xml[^>]*encoding\s*=\s*["\']([^"\']+)["\']')
 EV_OPEN, EV_CLOSE, TR_OPEN, TR_CLOSE = range(4)
+#: Bytes held while waiting for the end of a trace before the full parser takes over.
+CARRY_MAX = 16 << 20
 
 __all__ = ["NotFastPath", "parse_xes_fast"]
 
@@ -280,8 +282,8 @@ def parse_xes_fast(path: str | os.PathLike[str]) -> pd.DataFrame:
                 head = buf.find(b"<trace")
                 if head < 0:
                     carry = buf
-                    if len(carry) > (64 << 20):
-                        raise NotFastPath("no trace in the first 64 MB")
+                    if len(carry) > CARRY_MAX:
+                        raise NotFastPath("no trace in the first 16 MB")
                     continue
                 enc = ENCODING.search(buf, 0, head)
                 if enc and enc.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"):
@@ -294,6 +296,9 @@ def parse_xes_fast(path: str | os.PathLike[str]) -> pd.DataFrame:
             cut = buf.rfind(b"</trace>")
             if cut < head:
                 carry = buf[head:]
+                if len(carry) > CARRY_MAX:  # padding, a comment or a giant trace: not
+                    # our form, and holding it would grow with the file (a gzip bomb)
+                    raise NotFastPath("more than 16 MB without the end of a trace")
                 continue
             cut += len(b"</trace>")
             ev, tr, et = _scan(buf, head, cut, n_ev, n_tr, keys, token_codes, name)

@@ -8,6 +8,7 @@ with a line number); slower but complete. Nested attributes are skipped.
 from __future__ import annotations
 
 import io
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,81 @@ from lxml import etree
 
 from taskloom.mining.errors import LogInputError
 from taskloom.mining.io._columns import assemble, spread, typed_values
+
+#: Newlines of a dropped comment kept (so error line numbers stay right), per comment.
+COMMENT_NEWLINES_MAX = 10_000
+
+
+class CommentFree:
+    """A binary stream of ``inner`` without its XML comments, made piece by piece.
+
+    libxml2 holds a whole comment in memory before dropping it, so a compressed comment
+    of gigabytes would cost gigabytes; here it costs nothing. CDATA sections are passed
+    untouched (a ``<!--`` in them is text). The newlines of a comment are kept (up to
+    COMMENT_NEWLINES_MAX) so line numbers in error messages still point at the file.
+    """
+
+    _OPEN, _CDATA = b"<!--", b"<![CDATA["
+
+    def __init__(self, inner: IO[bytes], piece: int = 1 << 20) -> None:
+        self._inner = inner
+        self._piece = piece
+        self._pending = b""
+        self._state = "text"  # or "comment", "cdata"
+        self._newlines = 0
+        self._eof = False
+
+    def read(self, size: int = -1) -> bytes:
+        out = b""
+        while not out and not self._eof:
+            chunk = self._inner.read(self._piece)
+            self._eof = not chunk
+            out = self._filter(self._pending + chunk)
+        return out
+
+    def _filter(self, data: bytes) -> bytes:
+        parts: list[bytes] = []
+        pos = 0
+        while True:
+            if self._state == "text":
+                c, d = data.find(self._OPEN, pos), data.find(self._CDATA, pos)
+                hits = [x for x in (c, d) if x >= 0]
+                if not hits:
+                    keep = 0 if self._eof else len(self._CDATA) - 1
+                    end = max(pos, len(data) - keep)
+                    parts.append(data[pos:end])
+                    self._pending = data[end:]
+                    return b"".join(parts)
+                at = min(hits)
+                parts.append(data[pos:at])
+                if at == c:
+                    self._state, self._newlines, pos = "comment", 0, at + len(self._OPEN)
+                else:
+                    self._state = "cdata"
+                    parts.append(self._CDATA)
+                    pos = at + len(self._CDATA)
+            elif self._state == "comment":
+                end = data.find(b"-->", pos)
+                stop = end if end >= 0 else (len(data) if self._eof else max(pos, len(data) - 2))
+                lines = min(data.count(b"\n", pos, stop), COMMENT_NEWLINES_MAX - self._newlines)
+                self._newlines += lines
+                parts.append(b"\n" * lines)
+                if end < 0:
+                    if self._eof:  # an unterminated comment: let the parser say so
+                        parts.append(b"<!--")
+                    self._pending = data[stop:] if not self._eof else b""
+                    return b"".join(parts)
+                self._state, pos = "text", end + 3
+            else:
+                end = data.find(b"]]>", pos)
+                if end < 0:
+                    stop = len(data) if self._eof else max(pos, len(data) - 2)
+                    parts.append(data[pos:stop])
+                    self._pending = data[stop:]
+                    return b"".join(parts)
+                parts.append(data[pos:end + 3])
+                self._state, pos = "text", end + 3
+
 
 ATTRIBUTE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
 NESTING_TAGS = ATTRIBUTE_TAGS | {"list", "container", "values"}
@@ -41,8 +117,9 @@ def _local(tag: object) -> str:
     return text.rsplit("}", 1)[-1]
 
 
-def parse_xes_lxml(data: bytes, name: str) -> pd.DataFrame:
-    """Parse XES bytes into an event-log DataFrame (file order kept)."""
+def parse_xes_lxml(data: bytes | IO[bytes], name: str) -> pd.DataFrame:
+    """Parse XES (bytes, or a binary stream read as it parses) into an event-log
+    DataFrame (file order kept)."""
     event_cols: dict[str, _Collected] = {}
     trace_cols: dict[str, _Collected] = {}
     event_trace: list[int] = []
@@ -50,7 +127,8 @@ def parse_xes_lxml(data: bytes, name: str) -> pd.DataFrame:
     in_trace = in_event = False
     depth = 0  # nesting inside attribute elements: only depth-1 attributes count
     context = etree.iterparse(
-        io.BytesIO(data), events=("start", "end"), huge_tree=True, remove_comments=True
+        CommentFree(io.BytesIO(data) if isinstance(data, bytes) else data), events=("start", "end"),
+        remove_comments=True, remove_blank_text=True, resolve_entities=False, no_network=True,
     )
     try:
         for action, elem in context:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from taskloom.mining.io._files import read_bytes
+from taskloom.mining.io._files import open_log
 from taskloom.mining.io.xes_fast import NotFastPath, parse_xes_fast
 from taskloom.mining.io.xes_lxml import parse_xes_lxml
 
@@ -21,4 +21,5 @@ def read_xes(path: str | os.PathLike[str]) -> pd.DataFrame:
         return parse_xes_fast(path)
     except NotFastPath as reason:
         log.info("%s: using the full XML parser (%s)", Path(path).name, reason)
-    return parse_xes_lxml(read_bytes(path), Path(path).name)
+    with open_log(path) as stream:  # streamed: a gzip is never inflated whole in memory
+        return parse_xes_lxml(stream, Path(path).name)

@@ -1,5 +1,5 @@
-"""Reading an XES file's bytes in pieces: plain or gzip (several members allowed),
-decompressed in a thread a few pieces ahead of the scan (``prefetch.prefetched``); a truncated
+"""Reading an XES file's bytes in pieces: plain or gzip (several members allowed, each
+piece at most BLOCK bytes however well the data compresses), decompressed in a thread a few pieces ahead of the scan (``prefetch.prefetched``); a truncated
 or corrupt gzip is a LogInputError naming the file."""
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ def gunzip_stream(path: Path) -> Iterator[bytes]:
         while piece := fh.read(READ):
             while piece:
                 started = True
-                out = inflater.decompress(piece)
+                # Bounded output per call: 1 MB of a gzip bomb would otherwise inflate to
+                # 1 GB in one piece.
+                out = inflater.decompress(piece, BLOCK)
                 if out:
                     yield out
                 if inflater.eof:
@@ -48,7 +50,7 @@ def gunzip_stream(path: Path) -> Iterator[bytes]:
                     inflater = zlib.decompressobj(wbits=31)
                     started = False
                 else:
-                    piece = b""
+                    piece = inflater.unconsumed_tail
         if started and not inflater.eof:
             raise LogInputError(
                 f"{path.name}: the gzip data is truncated (the stream ends early); "

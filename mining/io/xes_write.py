@@ -16,6 +16,7 @@ import pandas as pd
 
 from taskloom.mining.columns import CASE, CASE_PREFIX
 from taskloom.mining.errors import LogInputError
+from taskloom.mining.io.xml_text import xml_safe_series
 
 HEADER = """<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1849-2016" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">
@@ -29,8 +30,9 @@ FOOTER = "</log>\n"
 
 
 def escape(values: pd.Series) -> pd.Series:
-    """XML-escape text for an attribute value (tabs and newlines as character references)."""
-    s = values.astype("str")
+    """XML-escape text for an attribute value (tabs and newlines as character references;
+    characters XML 1.0 forbids, such as ESC or a lone surrogate, become U+FFFD)."""
+    s = xml_safe_series(values)
     if s.str.contains(r"[&<>\"\t\n\r]", regex=True).any():
         for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"),
                          ("\t", "&#9;"), ("\n", "&#10;"), ("\r", "&#13;")):

@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from taskloom.errors import UserError
-from taskloom.server.cli.base import CliError
+from taskloom.server.cli import redact
+from taskloom.server.cli.base import CliError, printable
 
 # Area modules, in the order their commands appear in --help. A module that is not
 # there yet (or whose extra is not installed) is skipped with a debug message.
@@ -28,6 +30,7 @@ COMMAND_MODULES = (
     "taskloom.server.cli.user_cmds",
     "taskloom.server.cli.task_cmds",
     "taskloom.server.cli.ehr_cmds",
+    "taskloom.server.cli.link_cmds",
     "taskloom.server.cli.demo_cmd",
 )
 
@@ -60,8 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    redact.install()  # no database password in any message, log line or traceback
+    redact.register_url(os.environ.get("TASKLOOM_DB"))
     parser = build_parser()
     args = parser.parse_args(argv)
+    redact.register_url(getattr(args, "db", None))
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -78,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except UserError as exc:
-        sys.stderr.write(f"taskloom: error: {exc}\n")
+        sys.stderr.write(f"taskloom: error: {printable(exc, keep_lines=True)}\n")
         return 2
     return int(result or 0)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -52,7 +53,7 @@ def open_store(db: str | None) -> Iterator[Store]:
     try:
         store = Store.open(db)
     except (sa_exc.OperationalError, sa_exc.ArgumentError, sa_exc.NoSuchModuleError,
-            sa_exc.InterfaceError) as exc:
+            sa_exc.InterfaceError, ValueError) as exc:  # ValueError: a URL's port not a number
         raise CliError(f"cannot open the database {db or '(embedded)'}: "
                        f"{str(exc).splitlines()[0]} — check --db / TASKLOOM_DB") from None
     try:
@@ -61,9 +62,33 @@ def open_store(db: str | None) -> Iterator[Store]:
         store.close()
 
 
+#: Characters a terminal may act on: C0 controls, DEL, C1 controls, and the
+#: bidirectional overrides that make text display in another order than it is stored.
+_CONTROL_ALL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: The same but keeping line structure: TAB, LF and CR before LF (CSV line ends).
+_CONTROL = re.compile("\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: object, keep_lines: bool = False) -> str:
+    """Stored text made safe for a terminal: control characters (ESC, BEL, CR, …) shown
+    as ``\\x1b``-style escapes, so a hostname or a title cannot move the cursor, recolour
+    or rewrite the screen. ``keep_lines`` keeps TAB, LF and CRLF (for multi-line blocks).
+    The CLI passes all of stdout through it (``redact.install``); tables use it per cell
+    so a value cannot fake a row either."""
+    pattern = _CONTROL if keep_lines else _CONTROL_ALL
+    value = str(text)
+    return pattern.sub(_escaped, value) if pattern.search(value) else value
+
+
 def out(line: str = "") -> None:
-    """One line of a command's result on stdout (flushed: other tools read it live)."""
-    sys.stdout.write(line + "\n")
+    """One line (or block) of a command's result on stdout, control characters escaped
+    (``printable``); flushed: other tools read it live."""
+    sys.stdout.write(printable(line, keep_lines=True) + "\n")
     sys.stdout.flush()
 
 

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from taskloom.server.cli.base import CliError, add_db_option, open_store, out, when
+from taskloom.server.cli.base import CliError, add_db_option, open_store, out, printable, when
 from taskloom.server.cli.logopts import add_log_arguments
 
 MAPPING_OPTIONS = ("case", "activity", "timestamp", "start_timestamp", "resource",
@@ -32,7 +32,11 @@ def register(sub: Any) -> None:
     p.add_argument("--access-log", action="store_true", help="log every request")
 
     admin = _group(sub, "admin", "admin tokens for the collector API")
-    p = _command(admin, "token", cmd_admin_token, "create an admin token and print it (shown once)")
+    p = _command(admin, "token", cmd_admin_token,
+                 "create an admin token and print it (shown once); `list` or `revoke ID` them")
+    p.add_argument("action", nargs="?", choices=("create", "list", "revoke"), default="create",
+                   help="create (default), list, or revoke ID")
+    p.add_argument("id", nargs="?", default=None, help="with revoke: the token's id (or the token)")
     p.add_argument("--label", default="", help="a note saying who or what the token is for")
 
     study = _group(sub, "study", "create and list studies")
@@ -65,7 +69,11 @@ def _command(sub: Any, name: str, func: Any, help: str, **kw: Any) -> argparse.A
 
 def _register_device(device: Any) -> None:
     p = _command(device, "token", cmd_device_token,
-                 "create an enrolment token (printed alone on the last line)")
+                 "create an enrolment token (printed alone on the last line); `list` or "
+                 "`revoke ID` them")
+    p.add_argument("action", nargs="?", choices=("create", "list", "revoke"), default="create",
+                   help="create (default), list, or revoke ID")
+    p.add_argument("id", nargs="?", default=None, type=int, help="with revoke: the token's id")
     p.add_argument("--study", required=True, help="study name")
     p.add_argument("--uses", type=int, default=1, help="how many devices may enrol with it (default 1)")
     p.add_argument("--expires", default="7d",
@@ -105,6 +113,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_token(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        with open_store(args.db) as store:
+            tokens = store.list_admin_tokens()
+        out(f"{'ID':>4}  {'STATE':<8} {'CREATED':<20} LABEL")
+        for tok in tokens:
+            out(f"{tok.id:>4}  {'revoked' if tok.revoked else 'active':<8} "
+                f"{when(tok.created_at):<20} {tok.label}")
+        return 0
+    if args.action == "revoke":
+        if not args.id:
+            raise CliError("say which token: `taskloom admin token revoke ID` "
+                           "(ids: `taskloom admin token list`)")
+        with open_store(args.db) as store:
+            token_id = store.revoke_admin_token(args.id)
+        out(f"revoked admin token {token_id}; its next request is refused (401)")
+        return 0
     with open_store(args.db) as store:
         token = store.create_admin_token(label=args.label)
     sys.stderr.write("admin token (shown once; keep it secret; send as "
@@ -148,13 +172,29 @@ def cmd_study_list(args: argparse.Namespace) -> int:
         return 0
     out(f"{'ID':>4}  {'NAME':<30} {'DEVICES':>7}  CREATED")
     for s in studies:
-        out(f"{s.id:>4}  {s.name:<30} {s.devices:>7}  {when(s.created_at)}")
+        out(f"{s.id:>4}  {printable(s.name):<30} {s.devices:>7}  {when(s.created_at)}")
     return 0
 
 
 def cmd_device_token(args: argparse.Namespace) -> int:
     from taskloom.durations import parse_duration
 
+    if args.action == "list":
+        with open_store(args.db) as store:
+            tokens = store.list_enrollment_tokens(store.get_study(args.study).id)
+        out(f"{'ID':>4}  {'USES':>9}  {'EXPIRES':<20}")
+        for tok in tokens:
+            out(f"{tok.id:>4}  {tok.uses:>4}/{tok.max_uses:<4}  {when(tok.expires_at):<20}")
+        return 0
+    if args.action == "revoke":
+        if args.id is None:
+            raise CliError("say which token: `taskloom device token revoke ID --study NAME` "
+                           "(ids: `taskloom device token list --study NAME`)")
+        with open_store(args.db) as store:
+            store.revoke_enrollment_token(store.get_study(args.study).id, args.id)
+        out(f"revoked enrolment token {args.id}; agents can no longer enrol with it "
+            "(devices enrolled with it stay: `taskloom device revoke ID`)")
+        return 0
     expires = parse_duration(args.expires)
     with open_store(args.db) as store:
         token = store.create_enrollment_token(args.study, uses=args.uses, expires_s=expires)
@@ -176,7 +216,7 @@ def cmd_device_list(args: argparse.Namespace) -> int:
         f"{'DROPPED':>7}  {'LAST SEEN':<20} STATE")
     for d in devices:
         dropped = d.dropped if d.dropped is not None else "-"
-        out(f"{d.id:<36}  {d.study[:16]:<16} {d.hostname[:20]:<20} {d.events:>8} "
+        out(f"{d.id:<36}  {printable(d.study)[:16]:<16} {printable(d.hostname)[:20]:<20} {d.events:>8} "
             f"{d.seq_missing:>7} {dropped:>7}  {when(d.last_seen):<20} "
             f"{'revoked' if d.revoked else 'active'}")
     return 0

@@ -219,6 +219,7 @@ def mine(store: Store, study: Study, out_dir: Path) -> None:
     from taskloom.collector.tasks.evaluate import evaluate
     from taskloom.mining.abstraction import abstract_dfg
     from taskloom.mining.dfg import discover_dfg
+    from taskloom.mining.io.csv_io import to_safe_csv
     from taskloom.mining.render import render_svg
 
     t0 = time.monotonic()
@@ -227,7 +228,7 @@ def mine(store: Store, study: Study, out_dir: Path) -> None:
                    labels_path=out_dir / "task_labels.json")
     ui["task_type"], ui["task_instance"] = res.task_type, res.task_instance
     tasks_csv = out_dir / "tasks.csv"
-    ui.to_csv(tasks_csv, index=False)
+    to_safe_csv(ui, tasks_csv)
     n_types = len(set(res.task_type.tolist()) - {"idle"})
     _say(f"[5/6] task discovery: {len(ui)} events → {res.segments.shape[0]} task instances, "
          f"{n_types} task types in {time.monotonic() - t0:.1f} s; wrote {tasks_csv}")
@@ -243,6 +244,7 @@ def mine(store: Store, study: Study, out_dir: Path) -> None:
                  f"boundary F1 {s.boundary_f1:.3f} ({len(scored)} events)")
     for name, label in sorted(res.labels.items()):
         _say(f"        {name}: {label}")
+    link_cases(store, study, out_dir, (ui, res.labels))
 
     system = store.system_events_frame(study.id)
     if len(system):
@@ -272,3 +274,37 @@ def documentation_time(store: Store, study: Study, out_dir: Path) -> None:
         _say(f"[5/6] documentation time: {c.name} {figure}")
     _say(f"[5/6] documentation-time report ({report.clinicians} clinicians, threshold "
          f"{report.threshold_s:g} s): {path}")
+
+
+def link_cases(store: Store, study: Study, out_dir: Path,
+               discovered: tuple[pd.DataFrame, dict[str, str]] | None = None) -> None:
+    """Link the task instances to the audit log's cases (stored), write the merged log and the
+    links, and score the links against the generator's truth when its file is there."""
+    import pandas as pd
+
+    from taskloom.collector.linking.evaluate import evaluate_links
+    from taskloom.collector.services.linking import run_merge
+    from taskloom.mining.io import write_log
+
+    if store.system_events_frame(study.id).empty:
+        return
+    t0 = time.monotonic()
+    result = run_merge(store, study.id, discovered=discovered)
+    merged_path, links_path = out_dir / "merged_log.csv", out_dir / "links.csv"
+    write_log(result.merged, merged_path)
+    result.links.to_csv(links_path, index=False)
+    task = result.merged[result.merged["level"] == "task"]
+    counts = task["link_method"].value_counts()
+    _say(f"[5/6] linking: {len(task)} task instances → " + ", ".join(
+        f"{m} {int(counts.get(m, 0))}" for m in ("id", "time", "propagated", "none"))
+         + f" in {time.monotonic() - t0:.1f} s; wrote {merged_path}")
+    truth_file = out_dir / "ui_events.csv"
+    if truth_file.exists():
+        truth = pd.read_csv(truth_file, usecols=["event_id", "truth_case"], dtype=str)
+        true_case = truth.set_index("event_id")["truth_case"].reindex(result.links["event_id"].to_numpy())
+        table = evaluate_links(result.links, true_case.reset_index(drop=True))
+        row = table[(table["level"] == "event") & (table["scope"] == "with_case") & (table["method"] == "all")]
+        if len(row):
+            r = row.iloc[0]
+            _say(f"[5/6] links against the generator's truth: precision {r['precision']:.3f}, "
+                 f"recall {r['recall']:.3f} ({int(r['items'])} UI events with a true case)")

@@ -90,7 +90,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     else:
         import pandas as pd
 
-        text = pd.DataFrame(csv_rows(report)).to_csv(index=False)
+        from taskloom.mining.io.csv_io import to_safe_csv
+
+        text = to_safe_csv(pd.DataFrame(csv_rows(report))) or ""
     write_atomically(args.out, text)
     shown = {c.key: c for c in report.cohort}
     summary = ", ".join(f"{shown[k].name} {_median(shown[k].median)}" for k in ("ehr_time8", "wow8", "after_hours_h"))

@@ -52,6 +52,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
+    from taskloom.mining.io.csv_io import to_safe_csv
     from taskloom.mining.prediction.model_file import model_from_bytes
     from taskloom.mining.prediction.predictor import predict
 
@@ -61,7 +62,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     model = model_from_bytes(path.read_bytes())
     log = load_log(args)
     table = predict(model, log)
-    text = table.to_csv(index=False)
+    text = to_safe_csv(table) or ""
     if args.output:
         write_atomically(Path(args.output), text)
         sys.stdout.write(f"wrote {args.output} ({len(table)} running cases, target {model.target})\n")

@@ -29,6 +29,9 @@ def register(sub: Any) -> None:
                         "interleaved routines (Excel-to-web copying, web forms)")
     g.add_argument("--shared-opening", type=float, default=0.35,
                    help="routines style: share of instances that open on a page two routines share")
+    g.add_argument("--hard", action="store_true",
+                   help="ehr style: the hard linking settings (screens without patient ids, EHR user ids "
+                        "with user_map.csv, workstation clock skew up to ±90 s, two charts open)")
     g.add_argument("-o", "--out", required=True, type=Path, help="output directory")
     g.set_defaults(func=cmd_generate)
 
@@ -91,13 +94,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
                                               shared_opening=args.shared_opening), args.out)
         sys.stdout.write(f"wrote {path}\n")
         return 0
-    from taskloom.collector.synth import Study, generate_study
+    from taskloom.collector.synth import HardSettings, Study, generate_study
 
     res = generate_study(Study(clinicians=args.clinicians, days=args.days, seed=args.seed,
-                               study_key=args.study_key), args.out, args.format, args.max_events)
+                               study_key=args.study_key, hard=HardSettings() if args.hard else None),
+                         args.out, args.format, args.max_events)
     sys.stdout.write(f"wrote {res.events} UI events to {res.ui_events}\n"
                      f"wrote {res.cases} cases to {res.system_csv} and {res.system_xes}\n"
-                     "ground truth: columns truth_task_type, truth_task_instance, truth_case\n")
+                     "ground truth: columns truth_task_type, truth_task_instance, truth_case"
+                     + (", truth_hard, truth_skew_ms" if args.hard else "") + "\n")
+    if res.user_map is not None:
+        sys.stdout.write(f"wrote the desktop user → EHR user map to {res.user_map}\n")
     return 0
 
 
@@ -153,6 +160,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from taskloom.collector.tasks.cluster import ClusterParams
     from taskloom.collector.tasks.discover import discover
     from taskloom.collector.tasks.segment import SegmentParams
+    from taskloom.mining.io.csv_io import to_safe_csv
 
     if args.study is not None:
         if args.file:
@@ -170,7 +178,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     out["task_type"] = res.task_type
     out["task_instance"] = res.task_instance
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.out, index=False)
+    to_safe_csv(out, args.out)
     n_types = len(set(res.task_type.tolist()) - {"idle"})
     sys.stdout.write(f"{len(out)} events → {res.segments.shape[0]} task instances, {n_types} task types; "
                      f"wrote {args.out}\n")

@@ -99,16 +99,18 @@ async def upload(request: Request, study_id: StudyId, caller: Analyst,
     return json_response(await run_in_threadpool(uploads.inspect, staged), status=201)
 
 
-def _read(upload: uploads.Upload, options: dict[str, Any], head_only: bool) -> Any:
+def _read(upload: uploads.Upload, options: dict[str, Any], head_only: bool,
+          limit: int | None = None) -> Any:
     """Read the file (or its head) with the mapping through the importer; its UserError
-    (a bad mapping names the column and the fix) is a 422 with that message."""
+    (a bad mapping names the column and the fix) is a 422 with that message. ``limit``
+    bounds the uncompressed size (the upload limit applies to inflated bytes)."""
     from taskloom.collector.services.imports import read_system_log
     from taskloom.errors import UserError
 
     with tempfile.TemporaryDirectory(prefix="taskloom-preview-") as tmp:
         path = uploads.preview_file(upload, Path(tmp)) if head_only else upload.path
         try:
-            return read_system_log(path, options)
+            return read_system_log(path, options, limit)
         except UserError as exc:
             text = str(exc)
             raise HTTPException(422, text if text.startswith(upload.name) else
@@ -124,7 +126,8 @@ async def preview(request: Request, study_id: StudyId, upload_id: UploadId,
     await run_in_threadpool(study_or_404, request.app.state.store, caller, study_id)
     mapping: Mapping = parse_model(Mapping, await json_body(request) or {})
     staged = _upload_or_404(request, study_id, upload_id)
-    frame = await run_in_threadpool(_read, staged, mapping.options(), True)
+    frame = await run_in_threadpool(_read, staged, mapping.options(), True,
+                                    request.app.state.limits.max_upload_bytes)
     return json_response({"columns": [str(c) for c in frame.columns],
                           "rows": sysimport.preview_rows(frame, uploads.SAMPLE_ROWS),
                           "rows_read": len(frame),
@@ -139,11 +142,12 @@ def _import_job(request: Request, study_id: int, caller: Any, body: ImportJobIn,
     store = request.app.state.store
     options = body.mapping.options()
     logs = logs_of(request)
+    limit = request.app.state.limits.max_upload_bytes
 
     def run(progress: Progress) -> dict[str, Any]:
         progress(0.02, f"reading {staged.name} ({staged.size:,} bytes)")
         try:
-            frame = _read(staged, options, False)
+            frame = _read(staged, options, False, limit)
         except HTTPException as exc:
             store.record_failed_import(study_id, staged.name, options, str(exc.detail), caller.actor)
             raise
@@ -197,6 +201,9 @@ async def get_job(request: Request, job_id: JobId, caller: Viewer) -> Response:
 def export_system_log(request: Request, study_id: StudyId, caller: Analyst,
                       format: Literal["csv", "xes", "parquet"] = "csv",
                       filter: FilterParam = "") -> FileResponse:
+    import shutil
+
+    from taskloom.collector.services.files import export_file_name
     from taskloom.mining.io import write_log
 
     store = request.app.state.store
@@ -204,13 +211,15 @@ def export_system_log(request: Request, study_id: StudyId, caller: Analyst,
     spec = parse_filter(filter)
     log = logs_of(request).filtered(study_id, spec)
     tmp = tempfile.mkdtemp(prefix="taskloom-export-")
-    path = Path(tmp) / f"{study.name}-system-log.{format}".replace("/", "_")
-    write_log(log, path)
+    try:
+        path = Path(tmp) / export_file_name(study.name, "system-log", format)
+        write_log(log, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     store.audit(caller.actor, "system_log.export", "study", study_id, format=format,
                 rows=len(log), filtered=bool(spec))
     media = {"csv": "text/csv", "xes": "application/xml",
              "parquet": "application/vnd.apache.parquet"}[format]
-    import shutil
-
     return FileResponse(path, media_type=media, filename=path.name,
                         background=BackgroundTask(shutil.rmtree, tmp, True))

@@ -59,7 +59,9 @@ class Upload:
 
 def check_name(name: str) -> str:
     """A plain file name with a known suffix; ValueError naming the fix otherwise."""
-    base = Path(name.replace("\\", "/")).name.strip()
+    from taskloom.collector.services.files import safe_file_name
+
+    base = safe_file_name(name, "upload") if name.strip() else ""
     if not base or not base.lower().endswith(SUFFIXES):
         raise ValueError(f"{base or 'the file'}: upload a .csv, .csv.gz, .xes, .xes.gz or "
                          ".parquet file")

@@ -143,3 +143,77 @@ def test_malformed_ack_removes_nothing(spool: Spool, wrong: object) -> None:
                                 json_response(200, {"accepted": [str(uuid.uuid4())]}))
     _shipper(spool, collector).ship_once()
     assert spool.depth() == 2
+
+
+def _body(request: Request) -> bytes:
+    gzipped = request.headers.get("Content-Encoding") == "gzip"
+    return gzip.decompress(request.body) if gzipped else request.body
+
+
+def _contains(request: Request, event_id: str) -> bool:
+    if request.path != EVENTS_PATH:
+        return False
+    events = json.loads(_body(request))["events"]
+    return any(e["event_id"] == event_id for e in events)
+
+
+def _ship_until_quiet(shipper: Shipper, rounds: int = 200) -> list[float]:
+    """ship_once until a pass sends nothing and fails nothing; the delays it asked for."""
+    delays = []
+    for _ in range(rounds):
+        result = shipper.ship_once()
+        delays.append(result.delay_s)
+        if not result.acknowledged and not result.error:
+            break
+    return delays
+
+
+def test_poisoned_event_is_split_out_and_its_neighbours_delivered(spool: Spool) -> None:
+    ids = _fill(spool, 40)
+    poison = ids[17]
+    collector = MemoryCollector()
+    collector.fault = lambda r: json_response(500) if _contains(r, poison) else None  # type: ignore[assignment]
+    shipper = _shipper(spool, collector, batch_max=40)
+    _ship_until_quiet(shipper)
+    assert set(collector.stored) == set(ids) - {poison}
+    assert max(collector.deliveries.values()) == 1  # nothing stored twice
+    assert [e.event_id for e in spool.all_events()] == [poison]  # kept, never deleted
+    assert spool.held() == 1 and spool.get("held_total") == "1"
+    # The collector is fixed; when the hold ends the event goes out like any other.
+    collector.fault = None
+    spool.release(poison)
+    _ship_until_quiet(shipper)
+    assert spool.depth() == 0 and poison in collector.stored and spool.held() == 0
+
+
+def test_poisoned_first_event_does_not_stall_the_queue(spool: Spool) -> None:
+    ids = _fill(spool, 500)
+    collector = MemoryCollector()
+    collector.fault = lambda r: json_response(500) if _contains(r, ids[0]) else None  # type: ignore[assignment]
+    shipper = _shipper(spool, collector)
+    _ship_until_quiet(shipper, rounds=400)
+    assert len(collector.stored) == 499 and spool.depth() == 1
+    failed = sum(1 for r in collector.requests if _contains(r, ids[0]))
+    assert failed <= 3 * 10  # SPLIT_AFTER tries per halving: log2(500) levels, not forever
+
+
+def test_collector_failing_for_every_event_holds_nothing(spool: Spool) -> None:
+    ids = _fill(spool, 8)
+    down = MemoryCollector(fault=lambda r: json_response(500))
+    shipper = _shipper(spool, down, batch_max=8)
+    for _ in range(40):
+        shipper.ship_once()
+    # It tried one event alone at most once before seeing that the rest fails too.
+    assert [e.event_id for e in spool.peek(100)] == ids
+    assert spool.held() == 0 and spool.get("held_total") is None
+    assert shipper.backoff.failures > 10  # plain backoff again, not a reset per split
+
+
+def test_retry_after_503_is_overload_not_poison(spool: Spool) -> None:
+    _fill(spool, 8)
+    busy = MemoryCollector(fault=lambda r: json_response(503, retry_after="2"))
+    shipper = _shipper(spool, busy, batch_max=8)
+    for _ in range(10):
+        shipper.ship_once()
+    sizes = {len(json.loads(_body(r))["events"]) for r in busy.requests}
+    assert sizes == {8} and spool.held() == 0

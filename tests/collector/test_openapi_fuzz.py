@@ -40,7 +40,8 @@ def fuzz_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
 
 @pytest.fixture(scope="module")
 def api_schema(fuzz_env: dict[str, Any]) -> Any:
-    return schemathesis.openapi.from_asgi("/openapi.json", fuzz_env["app"])
+    return schemathesis.openapi.from_asgi(
+        "/openapi.json", fuzz_env["app"], headers={"Authorization": f"Bearer {fuzz_env['admin']}"})
 
 
 _DEVICE_PATHS = ("/api/v1/events", "/api/v1/agent/policy", "/api/v1/agent/heartbeat")

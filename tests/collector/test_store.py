@@ -210,3 +210,19 @@ def test_system_log_import_with_hashed_case_ids(store: Store, shared_data) -> No
     assert list(stored["concept:name"]) == list(frame["concept:name"].astype(str))
     assert stored["time:timestamp"].equals(frame["time:timestamp"].dt.as_unit("ms").dt.as_unit(
         str(stored["time:timestamp"].dt.unit)))
+
+
+def test_event_id_of_another_device_is_rejected_on_every_backend(store: Store) -> None:
+    first, second = _device(store), _device(store, "s2")
+    taken = wire_event(1)
+    assert _send(store, first, [taken])[0] == [taken["event_id"]]
+    fresh = wire_event(2)
+    # the same id twice from the other device, once next to a fresh event
+    accepted, rejected = _send(store, second, [taken, fresh, {**taken, "seq": 3}])
+    assert accepted == [fresh["event_id"]]
+    assert [(r.index, r.event_id) for r in rejected] == [(0, taken["event_id"])]
+    assert "event_id belongs to another device" in rejected[0].reason
+    assert [q.event_id for q in store.list_quarantine(device_id=second.id)] == [taken["event_id"]]
+    frame = store.ui_events_frame("s1")
+    assert list(frame.query(f"event_id == '{taken['event_id']}'")["device_id"]) == [first.id]
+    assert _send(store, first, [taken])[0] == [taken["event_id"]]  # its owner may re-send it

@@ -39,7 +39,8 @@ def test_configured_admin_token_is_accepted(tmp_path: Path, monkeypatch: pytest.
             ok = client.get("/api/v1/studies",
                             headers={"Authorization": "Bearer tla_from-the-deployment-secret-store"})
             bad = client.get("/api/v1/studies", headers={"Authorization": "Bearer tla_other"})
-            spec = client.get("/openapi.json").json()
+            spec = client.get("/openapi.json", headers={
+                "Authorization": "Bearer tla_from-the-deployment-secret-store"}).json()
     finally:
         store.close()
     assert ok.status_code == 200 and bad.status_code == 401
@@ -79,3 +80,19 @@ def test_unstorable_values_are_422_not_500(tmp_path: Path) -> None:
     assert big.status_code == 422 and "64 bits" in big.json()["detail"]
     assert surrogate.status_code == 422
     assert listed == []
+
+
+def test_api_docs_setting_turns_the_pages_on_for_admins_only(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'app.db'}")
+    token = store.create_admin_token()
+    try:
+        with TestClient(create_app(store, load_settings(api_docs=True))) as client:
+            anon = client.get("/docs")
+            admin = client.get("/docs", headers={"Authorization": f"Bearer {token}"})
+        with TestClient(create_app(store, load_settings())) as client:
+            off = client.get("/docs", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        store.close()
+    assert anon.status_code == 401
+    assert admin.status_code == 200 and "swagger" in admin.text.lower()
+    assert off.status_code == 404

@@ -60,8 +60,10 @@ async def post_events(request: Request, device: DeviceAuth, store: StoreDep,
         raise HTTPException(429, f"over the rate limit of {limits.rate_per_s:g} requests/s for "
                                  f"this device; retry after {retry} s",
                             headers={"Retry-After": str(retry)})
-    raw = await read_body(request, limits)
-    result = await run_in_threadpool(ingest_body, store, device, raw, limits.max_batch_events)
+    async with request.app.state.body_slots:  # bodies held in memory at once are capped
+        raw = await read_body(request, limits)
+        result = await run_in_threadpool(ingest_body, store, device, raw, limits)
+        del raw
     return Response(orjson.dumps(result), media_type="application/json")
 
 

@@ -15,6 +15,7 @@ from taskloom.agent.protocol import API_PREFIX
 from taskloom.collector.api.deps import AdminAuth, StoreDep, StudyId, study_for
 from taskloom.collector.api.errors import errors
 from taskloom.collector.services import exports
+from taskloom.collector.services.files import export_file_name
 
 router = APIRouter(prefix=API_PREFIX, tags=["admin"])
 
@@ -30,8 +31,8 @@ def export_study(study_id: StudyId, admin: AdminAuth, store: StoreDep,
     """The study's UI events, one row per stored event with the wire-format columns."""
     study = study_for(store, admin, study_id)
     tmpdir = tempfile.mkdtemp(prefix="taskloom-export-")
-    path = Path(tmpdir) / f"{study.name}-ui-events.{format}".replace("/", "_")
     try:
+        path = Path(tmpdir) / export_file_name(study.name, "ui-events", format)
         exports.export_study(store, study_id, path, actor=admin.actor)
     except BaseException:
         shutil.rmtree(tmpdir, ignore_errors=True)

@@ -51,7 +51,8 @@ async def preview_import(study_id: StudyId, admin: AdminAuth, store: StoreDep, l
     await run_in_threadpool(study_for, store, admin, study_id)
     with tempfile.TemporaryDirectory(prefix="taskloom-upload-") as tmpdir:
         path = await save_upload(file, limits, tmpdir)
-        return await run_in_threadpool(preview_system_log, path, mapping.options, rows)
+        return await run_in_threadpool(preview_system_log, path, mapping.options, rows,
+                                       limits.max_upload_bytes)
 
 
 @router.post("/studies/{study_id}/imports", response_model=ImportOut, status_code=201,
@@ -67,7 +68,8 @@ async def create_import(study_id: StudyId, admin: AdminAuth, store: StoreDep, li
         return await run_in_threadpool(
             lambda: import_system_log(store, study_id, path, mapping.options,
                                       hash_case_ids=hash_case_ids, case_prefix=case_prefix,
-                                      actor=admin.actor))
+                                      actor=admin.actor,
+                                      max_inflated_bytes=limits.max_upload_bytes))
 
 
 @router.get("/studies/{study_id}/imports", response_model=list[ImportOut], responses=errors(404))
