@@ -33,6 +33,14 @@ class AnalysisArea(StoreBase):
             conn.rollback()
         return int(row[0]), int(row[1] or 0)
 
+    def links_version(self, study_id: int) -> int:
+        """Task instances of the study's stored merge (0: none); changes with each merge."""
+        ti = t.task_instances
+        with self.engine.connect() as conn:
+            n = conn.execute(sa.select(sa.func.count()).select_from(ti).where(ti.c.study_id == study_id)).scalar()
+            conn.rollback()
+        return int(n or 0)
+
     def system_log_wide(self, study_id: int) -> pd.DataFrame:
         """The study's imported system events as an event log with attribute columns.
 
