@@ -17,6 +17,14 @@ figure{margin:12px 0}
 """
 
 
+#: How active time is counted (the report and the console's page both state it).
+ACTIVE_TIME = ("Active time: each UI event opens an interval that lasts until the clinician's next event, "
+               "capped at the threshold; a typing burst is active for its whole length; the agent's idle "
+               "periods are inactive. Each interval takes the category of the focused screen (the category "
+               "map). Weeks start on Monday in the study's time zone; X8 = hours of X per 8 hours of "
+               "scheduled patient time (clinic blocks of the schedule).")
+
+
 def _fmt(v: float | None, unit: str) -> str:
     if v is None:
         return "–"
@@ -38,7 +46,11 @@ def _cohort_table(report: EhrReport) -> str:
     return "\n".join(rows)
 
 
-def _charts(report: EhrReport) -> str:
+def distribution_svgs(report: EhrReport) -> list[str]:
+    """The report's box charts (one SVG per unit), as the HTML report and the console draw them.
+
+    Dots are the clinician-weeks, so they appear only when the report has per-clinician rows.
+    """
     by_unit: dict[str, list[CohortRow]] = {}
     for c in report.cohort:
         if c.status == "ok":
@@ -56,7 +68,12 @@ def _charts(report: EhrReport) -> str:
             p10, q1, med, q3, p90 = (scale * float(v or 0.0) for v in (c.p10, c.q1, c.median, c.q3, c.p90))
             boxes.append(Box(c.name, p10, q1, med, q3, p90, tuple(scale * p for p in points.get(c.key, []))))
         label = "%" if unit == "share" else unit
-        figs.append(f"<figure>{box_chart(boxes, f'Clinician-weeks ({label})', label)}</figure>")
+        figs.append(box_chart(boxes, f"Clinician-weeks ({label})", label))
+    return figs
+
+
+def _charts(report: EhrReport) -> str:
+    figs = [f"<figure>{svg}</figure>" for svg in distribution_svgs(report)]
     return "\n".join(figs) or "<p class=muted>No measure has enough clinicians to draw.</p>"
 
 
@@ -111,10 +128,7 @@ category map: {escape(report.category_map)} · cohort figures need at least {rep
 {f'<table><tr><th>screen (identifiers masked)</th><th>active s</th><th>events</th></tr>{unmapped}</table>'
  if unmapped else '<p class=muted>None: every EHR screen matched a rule.</p>'}
 <h2>Definitions</h2>
-<p>Active time: each UI event opens an interval that lasts until the clinician's next event, capped at
-the threshold; a typing burst is active for its whole length; the agent's idle periods are inactive.
-Each interval takes the category of the focused screen (the category map). Weeks start on Monday in the
-study's time zone; X8 = hours of X per 8 hours of scheduled patient time (clinic blocks of the schedule).</p>
+<p>{escape(ACTIVE_TIME)}</p>
 <table><tr><th>measure</th><th>unit</th><th>definition</th><th>source</th></tr>{defs}</table>
 {_per_clinician(report)}
 </body></html>

@@ -214,8 +214,7 @@ def mine(store: Store, study: Study, out_dir: Path) -> None:
     """Discover tasks on the stored UI events and draw the system log's process map."""
     import pandas as pd
 
-    from taskloom.collector.services.tasks import study_events
-    from taskloom.collector.tasks.discover import discover
+    from taskloom.collector.services.tasks import discover_with_files, study_events
     from taskloom.collector.tasks.evaluate import evaluate
     from taskloom.mining.abstraction import abstract_dfg
     from taskloom.mining.dfg import discover_dfg
@@ -224,8 +223,7 @@ def mine(store: Store, study: Study, out_dir: Path) -> None:
 
     t0 = time.monotonic()
     ui, ev = study_events(store, study.id)
-    res = discover(ev, model_path=out_dir / "task_model.json",
-                   labels_path=out_dir / "task_labels.json")
+    res = discover_with_files(ev, out_dir / "task_model.json", out_dir / "task_labels.json")
     ui["task_type"], ui["task_instance"] = res.task_type, res.task_instance
     tasks_csv = out_dir / "tasks.csv"
     to_safe_csv(ui, tasks_csv)
@@ -298,6 +296,7 @@ def link_cases(store: Store, study: Study, out_dir: Path,
     _say(f"[5/6] linking: {len(task)} task instances → " + ", ".join(
         f"{m} {int(counts.get(m, 0))}" for m in ("id", "time", "propagated", "none"))
          + f" in {time.monotonic() - t0:.1f} s; wrote {merged_path}")
+    two_level_map(result.merged, out_dir / "two_level_map.svg")
     truth_file = out_dir / "ui_events.csv"
     if truth_file.exists():
         truth = pd.read_csv(truth_file, usecols=["event_id", "truth_case"], dtype=str)
@@ -308,3 +307,15 @@ def link_cases(store: Store, study: Study, out_dir: Path,
             r = row.iloc[0]
             _say(f"[5/6] links against the generator's truth: precision {r['precision']:.3f}, "
                  f"recall {r['recall']:.3f} ({int(r['items'])} UI events with a true case)")
+
+
+def two_level_map(merged: pd.DataFrame, path: Path) -> None:
+    """The two-level map of the merged log (``mining.twolevel``, ``render.nested``), the
+    consultation's desk work expanded beside it."""
+    from taskloom.mining.render.nested import render_two_level_svg
+    from taskloom.mining.twolevel import two_level_model
+
+    cases = merged.loc[merged["level"] == "case", "concept:name"]
+    expand = [a for a in ("Consultation",) if a in set(cases.dropna())]
+    write_atomically(path, render_two_level_svg(two_level_model(merged, expand=expand)))
+    _say(f"[5/6] two-level map (cases and the desk work behind each activity): {path}")

@@ -56,8 +56,9 @@ def register(sub: Any) -> None:
                         "(default: keyed patient tokens NHS#xxxxxxxx and valid NHS numbers)")
     m.add_argument("--user-map", type=Path, default=None, metavar="MAP.csv",
                    help="CSV with columns user,resource: desktop user → system-log resource")
-    m.add_argument("--max-skew", type=float, default=120.0, metavar="SECONDS",
-                   help="clock skew tolerated between workstations and the system (default: %(default)s)")
+    m.add_argument("--max-skew", default="120s", metavar="DURATION",
+                   help="clock skew tolerated between workstations and the system, e.g. 90s, 2m or 120 "
+                        "(seconds; default: %(default)s)")
     m.add_argument("--tiers", type=_tiers, default=TIERS, metavar="LIST",
                    help="linking tiers to run, comma separated (default: id,time,propagation)")
     m.add_argument("--study", default=None, metavar="NAME",
@@ -95,12 +96,16 @@ def _options(args: argparse.Namespace) -> Any:
     from taskloom.collector.services.linking import user_map_from_frame
 
     compile_pattern(args.case_pattern)  # a bad pattern fails before any file is read
-    if args.max_skew < 0:
-        raise CliError("--max-skew must be zero or more seconds")
+    from taskloom.durations import DurationError, parse_duration
+
+    try:
+        max_skew = parse_duration(args.max_skew)
+    except DurationError as exc:
+        raise CliError(f"--max-skew: {exc}") from None
     user_map = None
     if args.user_map is not None:
         user_map = user_map_from_frame(_read_rows(args.user_map), str(args.user_map))
-    return LinkOptions(case_pattern=args.case_pattern, user_map=user_map, max_skew_s=args.max_skew,
+    return LinkOptions(case_pattern=args.case_pattern, user_map=user_map, max_skew_s=float(max_skew),
                        tiers=args.tiers)
 
 

@@ -19,6 +19,7 @@ from taskloom.server.console.auth import LoginLimiter
 from taskloom.server.console.html import STATIC
 from taskloom.server.console.jobs import Jobs
 from taskloom.server.console.logcache import StudyLogs
+from taskloom.server.console.taskmining import TaskResults
 from taskloom.server.console.uploads import Uploads
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class ConsoleState:
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     jobs: Jobs = field(default_factory=Jobs)
     uploads: Uploads = field(default_factory=Uploads)
+    tasks: TaskResults = field(default_factory=TaskResults)
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
@@ -65,9 +67,12 @@ def install(app: FastAPI, store: Store, settings: Settings) -> None:
         pages,
         routes_cases,
         routes_data,
+        routes_ehr,
+        routes_link,
         routes_map,
         routes_stats,
         routes_studies,
+        routes_tasks,
         routes_users,
         statsview,
     )
@@ -81,7 +86,8 @@ def install(app: FastAPI, store: Store, settings: Settings) -> None:
     app.include_router(pages.router)
     app.include_router(routes_map.router)
     app.include_router(routes_stats.router)
-    for module in (routes_users, routes_studies, routes_data, routes_cases):
+    for module in (routes_users, routes_studies, routes_data, routes_cases, routes_ehr,
+                   routes_tasks, routes_link):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)

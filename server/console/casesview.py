@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SORTS = ("start", "-start", "duration", "-duration", "events", "-events", "case")
-ACTIVE_COLUMNS = ("active_s", "active_time_s", "task_active_s")
+PARENT_EVENT, EVENT_ID = "parent_event", "event_id"  # merged-log columns (DESIGN.md)
+ACTIVE_COLUMNS = ("active_s", "active_time", "active_time_s", "task_active_s")
 
 
 def _iso(value: Any) -> str | None:
@@ -81,7 +82,9 @@ def _task_instances(rows: pd.DataFrame) -> list[tuple[dict[str, Any], Any]]:
         if start != start:  # all start timestamps missing
             start = grp[mc.TIMESTAMP].min()
         end = grp[mc.TIMESTAMP].max()
-        item = {"task_instance": str(inst), "task_type": str(grp[levels.TASK_TYPE].iloc[0]),
+        ttype = str(grp[levels.TASK_TYPE].iloc[0])
+        label = str(grp[mc.ACTIVITY].iloc[0]) if mc.ACTIVITY in grp.columns else ttype
+        item = {"task_instance": str(inst), "task_type": ttype, "label": label,
                 "start": _iso(start), "end": _iso(end),
                 "active_s": float(grp[active].sum()) if active else (end - start).total_seconds(),
                 "active_measured": active is not None}
@@ -110,6 +113,13 @@ def case_detail(log: pd.DataFrame, tasks: pd.DataFrame | None, case_id: str) -> 
         mine = tasks[(tasks[mc.CASE].astype(str) == case_id).to_numpy()]
         ts = rows[mc.TIMESTAMP].tolist()
         acts = rows[mc.ACTIVITY].astype(str).to_numpy()
+        if PARENT_EVENT in mine.columns and EVENT_ID in rows.columns:
+            # A stored merge names the system event each task served: put it exactly there.
+            where = {str(e): i for i, e in enumerate(rows[EVENT_ID].astype(str))}
+            known = mine[PARENT_EVENT].astype(str).isin(where).to_numpy()
+            for event, grp in mine[known].groupby(PARENT_EVENT, sort=False):
+                events[where[str(event)]]["tasks"].extend(item for item, _ in _task_instances(grp))
+            mine = mine[~known]
         for parent, grp in mine.groupby(levels.PARENT, sort=False):
             at = np.flatnonzero(acts == str(parent)).tolist()
             for inst, end in _task_instances(grp):

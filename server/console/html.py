@@ -23,6 +23,7 @@ STUDY_PAGES: tuple[tuple[str, str, str], ...] = (
     ("variants", "Variants", "viewer"),
     ("cases", "Cases", "viewer"),
     ("tasks", "Tasks", "viewer"),
+    ("documentation", "Documentation time", "viewer"),
     ("data", "Data", "analyst"),
 )
 #: Pages outside a study: (path, title, least role).

@@ -4,7 +4,11 @@ A slider or overlay change must redraw in well under 150 ms on a 262k-event stud
 console keeps each study's system log in memory (reloaded when its data version
 changes), the last filtered logs by filter spec, the DFG per (filter, perspective) and one
 reference layout per perspective (``mining.render.anchored``). Everything is keyed by the
-study's data version, so an import makes every stale entry unreachable.
+study's data version, so an import or a merge makes every stale entry unreachable.
+
+A study with a stored merge (``taskloom merge --study``, or the Data page's merge job) is
+read as its merged two-level log (``collector.services.linking.load_merged_log``): its
+case rows are the system log, its task rows the linked task instances beneath them.
 """
 
 from __future__ import annotations
@@ -77,23 +81,37 @@ class StudyLogs:
         self._dfgs = _Lru(dfgs)
         self._layouts = _Lru(dfgs)
         self._derived = _Lru(dfgs)
+        self._bumps: dict[int, int] = {}
         #: Extra work done when a study is warmed (e.g. what the filter panel offers).
         self.warmers: list[Callable[[int], object]] = []
 
-    def version(self, study_id: int) -> tuple[int, int]:
-        return self.store.syslog_version(study_id)
+    def version(self, study_id: int) -> tuple[int, ...]:
+        """The study's data version: its imports, its stored merge, and merges run here."""
+        return (*self.store.syslog_version(study_id), self.store.links_version(study_id),
+                self._bumps.get(study_id, 0))
 
-    def _load(self, study_id: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    def bump(self, study_id: int) -> None:
+        """Forget the study's cached analysis (after a merge job stored new links)."""
+        self._bumps[study_id] = self._bumps.get(study_id, 0) + 1
+
+    def _load(self, study_id: int) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
         version = self.version(study_id)
 
-        def load() -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        def load() -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+            from taskloom.collector.services.linking import load_merged_log
+
             t0 = time.perf_counter()
-            frame = self.store.system_log_wide(study_id)
-            log.info("study %d: loaded %d system events in %.2f s", study_id, len(frame),
-                     time.perf_counter() - t0)
-            return levels.system_rows(frame), levels.task_rows(frame)
+            merged = load_merged_log(self.store, study_id) if version[2] else None
+            frame = merged if merged is not None else self.store.system_log_wide(study_id)
+            log.info("study %d: loaded %d %s rows in %.2f s", study_id, len(frame),
+                     "merged" if merged is not None else "system log", time.perf_counter() - t0)
+            return levels.system_rows(frame), levels.task_rows(frame), merged
 
         return self._logs.get((study_id, version), load)
+
+    def merged(self, study_id: int) -> pd.DataFrame | None:
+        """The study's stored merged two-level log, or None (no merge stored)."""
+        return self._load(study_id)[2]
 
     def log(self, study_id: int) -> pd.DataFrame:
         """The study's whole system log, case-level rows (loaded once per data version)."""

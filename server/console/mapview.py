@@ -147,13 +147,51 @@ def submap(tasks: pd.DataFrame, activity: str, cases: set[Any], params: MapParam
                  & tasks[mc.CASE].isin(cases).to_numpy()]
     if rows.empty:
         return None
-    dfg = discover_dfg(rows, perspective=levels.TASK_TYPE)
+    # Task rows name their type's readable label in concept:name (the merged-log contract);
+    # task_type holds the type id.
+    dfg = discover_dfg(rows, perspective=mc.ACTIVITY if mc.ACTIVITY in rows.columns else levels.TASK_TYPE)
     lay = layout_dfg(dfg, "TB")
     svg = render_svg(dfg, overlay=params.overlay, color=params.color, layout=lay)
     return {"activity": activity, "svg": prefix_ids(_strip_prolog(svg), f"sub{index}-"),
             "width": lay.width, "height": lay.height, "nodes": len(dfg.nodes),
             "instances": int(rows[levels.TASK_INSTANCE].nunique())
             if levels.TASK_INSTANCE in rows.columns else len(rows)}
+
+
+def _desk(d: Any) -> dict[str, Any]:
+    """A node's desk work (``mining.twolevel.DeskWork``) for the details panel."""
+    import math
+
+    def num(x: float) -> float | None:
+        return float(x) if math.isfinite(x) else None
+
+    return {"occurrences": d.occurrences, "with_work": d.with_work, "cases": d.cases,
+            "cases_with_work": d.cases_with_work, "tasks": d.tasks, "total_s": d.total_s,
+            "median_s": num(d.median_s), "mean_s": num(d.mean_s),
+            "top_types": [{"name": t.name, "instances": t.instances, "active_s": t.active_s}
+                          for t in d.top_types]}
+
+
+def two_level(logs: StudyLogs, study_id: int, spec: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Desk work per system activity and the unattributed group of a study with a stored
+    merge (``mining.twolevel``, the model behind ``/model`` and `taskloom map --levels 2`)."""
+    merged = logs.merged(study_id)
+    if merged is None:
+        return None
+
+    def make(_log: Any) -> dict[str, Any]:
+        from taskloom.mining.twolevel import two_level_model
+
+        model = two_level_model(merged, spec=spec or None)
+        u = model.unattributed
+        return {"desk": {k: _desk(v) for k, v in model.desk.items()},
+                "unattributed": {"tasks": u.tasks, "no_case": u.no_case, "case_only": u.case_only,
+                                 "active_s": u.total_s,
+                                 "top_types": [{"name": t.name, "instances": t.instances,
+                                                "active_s": t.active_s} for t in u.top_types]}}
+
+    found: dict[str, Any] = logs.derived(study_id, spec, "two-level", make)
+    return found
 
 
 def map_view(logs: StudyLogs, study_id: int, spec: list[dict[str, Any]],
@@ -188,11 +226,19 @@ def map_view(logs: StudyLogs, study_id: int, spec: list[dict[str, Any]],
             sub = submap(tasks, act, cases, params, i)
             if sub is not None:
                 subs.append(sub)
+    rows = _node_rows(full, shown, layout, expandable)
+    linked = two_level(logs, study_id, spec) if params.perspective == mc.ACTIVITY else None
+    if linked is not None:
+        for row in rows:
+            desk = linked["desk"].get(row["name"])
+            if desk is not None:
+                row["desk"] = desk
     return {
+        "unattributed": linked["unattributed"] if linked is not None else None,
         "empty": False, "svg": _strip_prolog(svg), "perspective": params.perspective,
         "nodes_pct": params.nodes, "arcs_pct": arcs,
         "width": layout.width, "height": layout.height + LEGEND_H, "offset_y": LEGEND_H,
-        "nodes": _node_rows(full, shown, layout, expandable), "edges": _edge_rows(shown),
+        "nodes": rows, "edges": _edge_rows(shown),
         "node_count": len(full.nodes), "edge_count": len(full.edges),
         "total_cases": full.total_cases, "expandable": sorted(expandable), "submaps": subs,
     }

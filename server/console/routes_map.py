@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from taskloom.mining.render.style import COLORS, OVERLAYS
-from taskloom.server.console import mapview, statsview
+from taskloom.server.console import bpmnview, mapview, statsview
 from taskloom.server.console.apiutil import FilterParam, json_response, logs_of, parse_filter
 from taskloom.server.console.principal import StudyId, Viewer, study_or_404
 
@@ -55,3 +56,43 @@ def log_info(request: Request, study_id: StudyId, caller: Viewer) -> Response:
     info: dict[str, Any] = logs.derived(study_id, [], "log-info", statsview.log_info)
     info["two_level"] = logs.tasks(study_id) is not None
     return json_response(info)
+
+
+Noise = Annotated[float, Query(ge=0, le=1, description="IMf noise threshold (0: plain IM)")]
+
+
+def _bpmn_params(noise: float, color: str, perspective: str) -> bpmnview.BpmnParams:
+    if color not in ("frequency", "duration"):
+        raise HTTPException(422, f"color {color!r}: use frequency or duration")
+    return bpmnview.BpmnParams(noise, color, perspective)
+
+
+@router.get("/bpmn", summary="the Inductive Miner's BPMN model of the filtered log, as SVG")
+def get_bpmn(request: Request, study_id: StudyId, caller: Viewer, filter: FilterParam = "",
+             noise: Noise = 0.2, color: Annotated[str, Query(max_length=32)] = "frequency",
+             perspective: Annotated[str, Query(max_length=200)] = "concept:name") -> Response:
+    """IMf with ``noise``, drawn with frequency or duration overlays (as `taskloom discover`)."""
+    study_or_404(request.app.state.store, caller, study_id)
+    spec = parse_filter(filter)
+    try:
+        doc = bpmnview.bpmn_view(logs_of(request), study_id, spec,
+                                 _bpmn_params(noise, color, perspective))
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return json_response(doc)
+
+
+@router.get("/bpmn/export", summary="the BPMN model as BPMN 2.0 XML (with DI) or PNML")
+def export_bpmn(request: Request, study_id: StudyId, caller: Viewer, filter: FilterParam = "",
+                noise: Noise = 0.2, format: Literal["bpmn", "pnml"] = "bpmn",
+                perspective: Annotated[str, Query(max_length=200)] = "concept:name") -> Response:
+    study = study_or_404(request.app.state.store, caller, study_id)
+    spec = parse_filter(filter)
+    try:
+        text = bpmnview.bpmn_file(logs_of(request), study_id, spec,
+                                  bpmnview.BpmnParams(noise, "frequency", perspective), format)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{study.name}-model") + f".{format}"
+    return Response(text, media_type="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

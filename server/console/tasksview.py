@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from taskloom.mining.columns import CASE, START_TIMESTAMP, TIMESTAMP
+from taskloom.mining.columns import ACTIVITY, CASE, START_TIMESTAMP, TIMESTAMP
 from taskloom.server.console import levels
 from taskloom.server.console.casesview import ACTIVE_COLUMNS
 
@@ -47,8 +47,9 @@ def task_types(tasks: pd.DataFrame) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     for ttype, grp in inst.groupby("task_type", sort=False):
         mine = tasks[(tasks[levels.TASK_TYPE] == ttype).to_numpy()]
+        label = mine[ACTIVITY].iloc[0] if ACTIVITY in mine.columns and len(mine) else ttype
         rows.append({
-            "task_type": str(ttype), "instances": len(grp), "events": int(grp["events"].sum()),
+            "task_type": str(ttype), "label": str(label), "instances": len(grp), "events": int(grp["events"].sum()),
             "active_s": float(grp["active_s"].sum()), "share": float(grp["active_s"].sum()) / total_active,
             "median_active_s": float(grp["active_s"].median()),
             "apps": _top(mine["app"]) if "app" in mine.columns else [],

@@ -15,6 +15,9 @@ Measured per study:
   (`performance.now()` from the input event to the DOM update, the 15 ms slider debounce
   included), 24 changes alternating the nodes and arcs sliders and the overlay; p50/p90.
 
+- BPMN view: switching the map page to it (Inductive Miner discovery and the replayed
+  overlay, cold), a noise change (a new discovery) and a colour change (cached model).
+
 Peers in the same run: (1) the same map request without the console (the JSON API call
 alone over HTTP, no browser work), p50 — the console's own overhead is the difference;
 (2) the CLI drawing the same map, `taskloom map LOG -o map.svg --nodes N --arcs A`, a
@@ -98,7 +101,7 @@ def cli_map(path: Path, nodes: float, arcs: float, out: Path) -> float:
     return time.perf_counter() - t0
 
 
-def measure(page: Any, base: str, study_id: int, client: Any) -> dict[str, Any]:
+def measure(page: Any, base: str, study_id: int, client: Any, shot: Path | None = None) -> dict[str, Any]:
     """Ready times (cold, warm), in-page redraw times and the bare API request times."""
     ready = []
     for _ in range(6):
@@ -106,6 +109,8 @@ def measure(page: Any, base: str, study_id: int, client: Any) -> dict[str, Any]:
         page.goto(f"{base}/studies/{study_id}/map")
         page.wait_for_selector("body[data-map-version]", timeout=120_000)
         ready.append(time.perf_counter() - t0)
+    if shot is not None:  # the initial view, as a user first sees it (label readability)
+        page.screenshot(path=str(shot))
     redraws, settings = [], []
     overlays = ["case", "duration-mean", "frequency", "duration-median"]
     for i in range(CHANGES):
@@ -123,7 +128,34 @@ def measure(page: Any, base: str, study_id: int, client: Any) -> dict[str, Any]:
         r.raise_for_status()
         bare.append(1000 * (time.perf_counter() - t0))
     return {"cold": ready[0], "warm": statistics.median(ready[1:]), "redraw": redraws,
-            "bare": bare, "arcs": state.get("arcs") or 50}
+            "bare": bare, "arcs": state.get("arcs") or 50, "bpmn": measure_bpmn(page)}
+
+
+BPMN_JS = """async ([id, value, event]) => {
+  const before = document.body.dataset.mapVersion;
+  const t0 = performance.now();
+  const el = document.getElementById(id);
+  el.value = value;
+  el.dispatchEvent(new Event(event, {bubbles: true}));
+  await new Promise((resolve) => {
+    const obs = new MutationObserver(() => {
+      if (document.body.dataset.mapVersion !== before) { obs.disconnect(); resolve(); }
+    });
+    obs.observe(document.body, {attributes: true, attributeFilter: ['data-map-version']});
+  });
+  return performance.now() - t0;
+}"""
+
+
+def measure_bpmn(page: Any) -> dict[str, float]:
+    """The BPMN view: switching to it (IMf discovery + replay overlay, cold), a noise change
+    (a new discovery), a colour change (the cached model redrawn); then back to the map."""
+    out = {"switch": page.evaluate(BPMN_JS, ["view", "bpmn", "change"]),
+           "noise": page.evaluate(BPMN_JS, ["slider-noise", "30", "input"]),
+           "colour": page.evaluate(BPMN_JS, ["color", "duration", "change"])}
+    page.evaluate(BPMN_JS, ["color", "frequency", "change"])
+    page.evaluate(BPMN_JS, ["view", "map", "change"])
+    return out
 
 
 def pct(values: list[float], q: float) -> float:
@@ -133,6 +165,8 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="08_receipt and its x4 copy")
+    parser.add_argument("--screenshots", type=Path, metavar="DIR",
+                        help="save each study's map page as first shown (PNG) in DIR")
     args = parser.parse_args()
     import httpx
     from playwright.sync_api import sync_playwright
@@ -163,8 +197,12 @@ def main() -> None:
                     browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
                     page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
                     browser_login(page, server.url, "bench", PASSWORD)
-                    results = {name: measure(page, server.url, studies[name], client)
-                               for name, _ in sources}
+                    if args.screenshots:
+                        args.screenshots.mkdir(parents=True, exist_ok=True)
+                    results = {name: measure(page, server.url, studies[name], client,
+                                             args.screenshots / f"map-{name.split()[0]}-{i}.png"
+                                             if args.screenshots else None)
+                               for i, (name, _) in enumerate(sources)}
                     browser.close()
         finally:
             server.stop()
@@ -184,6 +222,9 @@ def main() -> None:
                   f"console/bare {p50 / bare50:.2f}x")
             print(f"  peer 2, `taskloom map` on the log file (whole process): median {cli * 1000:.0f} ms; "
                   f"cli/console {cli * 1000 / p50:.1f}x")
+            b = res["bpmn"]
+            print(f"  BPMN view (IMf, noise 0.2): switch {b['switch']:.0f} ms (discovery, cold), "
+                  f"noise change {b['noise']:.0f} ms (a new discovery), colour change {b['colour']:.0f} ms (cached)")
 
 
 if __name__ == "__main__":

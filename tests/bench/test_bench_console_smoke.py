@@ -19,3 +19,4 @@ def test_bench_console_quick_prints_goals_and_peers(shared_data: Path) -> None:
     assert sum("redraw in the browser: p50" in line for line in lines) == 2
     assert sum(line.strip().startswith("peer 1,") and line.rstrip().endswith("x") for line in lines) == 2
     assert sum(line.strip().startswith("peer 2,") and line.rstrip().endswith("x") for line in lines) == 2
+    assert sum("BPMN view (IMf, noise 0.2): switch" in line for line in lines) == 2

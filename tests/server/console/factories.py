@@ -70,12 +70,39 @@ class Seeded:
     db: str
     study_a: int
     study_b: int
+    study_c: int = 0
+    generated: Path | None = None  # the EHR study's generated files (schedule.csv, visits.csv)
+
+
+EHR_ZONE = "Europe/London"
+
+
+def seed_ehr_study(store: Store, workdir: Path, clinicians: int = 6, days: int = 2) -> tuple[int, Path]:
+    """Study clinic-c: the generator's EHR documentation study (UI events through the ingest
+    path, its EHR audit log imported), as `taskloom demo` loads it, but small."""
+    from taskloom.collector import synth
+    from taskloom.server.cli.demo_cmd import ingest_device
+
+    study = store.create_study("clinic-c", {"timezone": EHR_ZONE}, "generated EHR study")
+    out = workdir / "clinic-c"
+    gen = synth.generate_study(synth.Study(clinicians=clinicians, days=days, seed=5,
+                                           referrals_per_clinician_day=8.0,
+                                           study_key=store.study_key(study.id)), out)
+    ui = pd.read_csv(gen.ui_events, dtype=str, keep_default_na=False)
+    devices = sorted(ui["device_id"].unique())
+    enrol = store.create_enrollment_token(study.id, uses=len(devices), expires_s=3600)
+    for synthetic in devices:
+        device = store.enroll(enrol.token, hostname=f"test-{synthetic}")
+        accepted, rejected = ingest_device(store, device.device_id, study.id, ui[ui["device_id"] == synthetic])
+        assert accepted and not rejected
+    import_frame(store, study.id, gen.system_csv.name, {}, read_log(gen.system_csv), actor="test")
+    return study.id, out
 
 
 def seed(db: str, workdir: Path) -> Seeded:
-    """Studies ward-a (two-level log) and ward-b (one level), and five users:
-    ada (admin), ann (analyst of ward-a), vic (viewer of ward-a), bob (analyst of ward-b),
-    eve (viewer of nothing)."""
+    """Studies ward-a (two-level log), ward-b (one level) and clinic-c (generated EHR study
+    with UI events), and six users: ada (admin), ann (analyst of ward-a), vic (viewer of
+    ward-a), bob (analyst of ward-b), eve (viewer of nothing), val (viewer of clinic-c)."""
     store = Store.open(db)
     try:
         a = store.create_study("ward-a", {"notice": "Ward A documentation study."}, "two-level demo")
@@ -86,15 +113,17 @@ def seed(db: str, workdir: Path) -> Seeded:
                                               "case:end_reason"]]
         one_level = {k: v for k, v in MAPPING.items() if k != "start_timestamp"}
         import_csv(store, b.id, write_csv(flat, workdir / "ward-b.csv"), one_level)
+        c, generated = seed_ehr_study(store, workdir)
         pw = hash_password(PASSWORD)
         store.create_user("ada", pw, "admin")
         store.create_user("ann", pw, "analyst", [a.id])
         store.create_user("vic", pw, "viewer", [a.id])
         store.create_user("bob", pw, "analyst", [b.id])
         store.create_user("eve", pw, "viewer")  # the login-limit test locks her out
+        store.create_user("val", pw, "viewer", [c])
     finally:
         store.close()
-    return Seeded(db, a.id, b.id)
+    return Seeded(db, a.id, b.id, c, generated)
 
 
 def browser_login(page: Any, base: str, username: str, password: str = PASSWORD) -> None:

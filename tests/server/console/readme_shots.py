@@ -1,4 +1,5 @@
-"""Screenshots of the demo study's map and cases pages for the README (docs/console-*.png).
+"""Screenshots of the demo study's pages for the README and docs (docs/console-*.png): the
+map, its BPMN view, the cases page and the Documentation time page.
 
     .venv/bin/python tests/server/console/readme_shots.py [--out docs]
 
@@ -46,19 +47,48 @@ def main() -> None:
                 browser_login(page, server.url, "admin", password)
                 page.goto(f"{server.url}/studies/1/map")
                 page.wait_for_selector("body[data-map-version]")
-                node = page.locator("g.pan > svg.taskloom-map g.node:not(.start):not(.end)").first
-                node.click()
+                expandable = page.locator("g.pan > svg.taskloom-map g.node.expandable")
+                if expandable.count():  # the demo links its tasks: open the busiest activity's
+                    doc = page.evaluate("fetch('/api/v1/studies/1/map').then(r => r.json())")
+                    busiest = max((n for n in doc["nodes"] if n.get("desk")),
+                                  key=lambda n: n["desk"]["tasks"])["name"]
+                    version = page.evaluate("document.body.dataset.mapVersion")
+                    page.locator(f"g.pan > svg.taskloom-map g.node[data-name='{busiest}']").click()
+                    page.click(".details button.expand")
+                    page.wait_for_function("v => document.body.dataset.mapVersion !== v", arg=version)
+                    page.wait_for_selector("g.submap")
+                else:
+                    page.locator("g.pan > svg.taskloom-map g.node:not(.start):not(.end)").first.click()
                 page.screenshot(path=str(args.out / "console-map.png"))
+                if expandable.count():
+                    page.click(".details button.expand")  # collapse again for the next shots
                 page.goto(f"{server.url}/studies/1/cases")
                 page.wait_for_selector(".timeline")
                 page.select_option("#case-sort", "-events")  # a case with a long timeline
                 page.wait_for_function("() => document.querySelector('#case-title')"
-                                       " && !document.querySelector('.timeline li:only-child')")
+                                       " && document.querySelectorAll('.timeline > li').length > 1")
                 page.screenshot(path=str(args.out / "console-cases.png"))
+                page.goto(f"{server.url}/studies/1/map")
+                page.wait_for_selector("body[data-map-version]")
+                version = page.evaluate("document.body.dataset.mapVersion")
+                page.select_option("#view", "bpmn")
+                page.wait_for_function("v => document.body.dataset.mapVersion !== v", arg=version,
+                                       timeout=300_000)
+                page.screenshot(path=str(args.out / "console-bpmn.png"))
+                page.select_option("#view", "map")  # the next visit starts on the map again
+                page.goto(f"{server.url}/studies/1/documentation")
+                page.wait_for_selector("body[data-doc-version]", timeout=300_000)
+                for name in ("schedule", "visits"):
+                    page.set_input_files(f"#doc-{name}", str(tmp / "demo" / f"{name}.csv"))
+                page.click("text=Compute")
+                page.wait_for_function("() => document.body.dataset.docVersion === '2'", timeout=300_000)
+                page.screenshot(path=str(args.out / "console-documentation.png"), full_page=True,
+                                clip={"x": 0, "y": 0, "width": 1440, "height": 1500})
                 browser.close()
         finally:
             server.stop()
-    print(f"wrote {args.out / 'console-map.png'} and {args.out / 'console-cases.png'}")
+    print(f"wrote console-map.png, console-cases.png, console-bpmn.png and "
+          f"console-documentation.png in {args.out}")
 
 
 if __name__ == "__main__":

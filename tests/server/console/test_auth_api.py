@@ -79,6 +79,7 @@ def test_state_changes_without_the_csrf_token_are_refused(server: LiveCollector,
         ("POST", "/api/v1/studies", {"name": "no-csrf"}),                       # collector route
         ("PATCH", f"/api/v1/studies/{seeded.study_a}", {"description": "x"}),  # collector route
         ("POST", "/api/v1/users", {"username": "x", "password": PASSWORD, "role": "viewer"}),
+        ("PUT", f"/api/v1/studies/{seeded.study_a}/task-labels", {"labels": {"T01": "no-csrf"}}),
     ]:
         r = ada.request(method, path, json=body)
         assert r.status_code == 403 and "CSRF" in r.json()["detail"], (path, r.text)
@@ -88,6 +89,7 @@ def test_state_changes_without_the_csrf_token_are_refused(server: LiveCollector,
                    headers={"X-CSRF-Token": token})
     assert ok.status_code == 200
     assert all(s["name"] != "no-csrf" for s in ada.get("/api/v1/studies").json())
+    assert "task_labels" not in ada.get(f"/api/v1/studies/{seeded.study_a}").json()["settings"]
 
 
 def test_a_viewer_may_read_but_gets_403_on_analyst_endpoints(server: LiveCollector, seeded: Seeded) -> None:
@@ -103,6 +105,8 @@ def test_a_viewer_may_read_but_gets_403_on_analyst_endpoints(server: LiveCollect
         vic.get(f"/api/v1/studies/{a}/system-log/export?format=csv"),
         vic.get("/api/v1/devices"),
         vic.get("/api/v1/users"),
+        vic.post(f"/api/v1/studies/{a}/task-discovery"),
+        vic.put(f"/api/v1/studies/{a}/task-labels", json={"labels": {"T01": "x"}}),
     ]
     for r in denied:
         assert r.status_code == 403, (r.request.url, r.text)
@@ -115,10 +119,14 @@ def test_an_analyst_of_study_a_gets_404_for_study_b(server: LiveCollector, seede
     b = seeded.study_b
     assert [s["name"] for s in ann.get("/api/v1/studies").json()] == ["ward-a"]
     for path in (f"/api/v1/studies/{b}", f"/api/v1/studies/{b}/map", f"/api/v1/studies/{b}/imports",
-                 f"/api/v1/studies/{b}/cases", f"/api/v1/quarantine?study_id={b}"):
+                 f"/api/v1/studies/{b}/cases", f"/api/v1/quarantine?study_id={b}",
+                 f"/api/v1/studies/{b}/bpmn", f"/api/v1/studies/{b}/documentation-time",
+                 f"/api/v1/studies/{b}/discovered-tasks"):
         r = ann.get(path)
         assert r.status_code == 404, (path, r.text)
     assert ann.post(f"/api/v1/studies/{b}/uploads?name=x.csv", content=b"a\n1\n").status_code == 404
+    assert ann.post(f"/api/v1/studies/{b}/task-discovery").status_code == 404
+    assert ann.put(f"/api/v1/studies/{b}/task-labels", json={"labels": {"T01": "x"}}).status_code == 404
     assert ann.get(f"/studies/{b}/map").status_code == 404
     assert ann.get(f"/api/v1/studies/{seeded.study_a}/export?format=csv").status_code == 200
     assert ann.get("/api/v1/fleet").status_code == 403

@@ -161,3 +161,20 @@ export function download(name, data, type = "application/octet-stream") {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 5000);
 }
+
+/** A progress bar with a live message: {el, set(fraction, message)}. */
+export function progressBar(label) {
+  const bar = h("progress", { max: 1, value: 0, class: "progress", "aria-label": label });
+  const text = h("p", { class: "hint", "aria-live": "polite" });
+  return { el: h("div", { class: "jobprogress" }, bar, text), set: (v, msg) => { bar.value = v; if (msg !== undefined) text.textContent = msg; } };
+}
+
+/** Poll a background job until it is done or failed, showing its progress; returns the job. */
+export async function followJob(job, progress) {
+  for (;;) {
+    progress.set(job.progress, `${job.message} (${Math.round(job.progress * 100)} %)`);
+    if (job.status === "done" || job.status === "failed") return job;
+    await new Promise((r) => setTimeout(r, 250));
+    job = await api(`/api/v1/jobs/${job.id}?wait=1`);
+  }
+}

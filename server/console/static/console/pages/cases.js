@@ -11,7 +11,8 @@ let offset = 0;
 
 function timeline(c) {
   const attrs = Object.entries(c.attributes);
-  const standard = new Set(["concept:name", "time:timestamp", "start_timestamp", "org:resource", "tasks"]);
+  // Shown in the event's own line, or bookkeeping of the merged log (not attributes to read).
+  const standard = new Set(["concept:name", "time:timestamp", "start_timestamp", "org:resource", "tasks", "event_id", "level"]);
   return h("section", { class: "panel", "aria-labelledby": "case-title" },
     h("h2", { id: "case-title" }, `Case ${c.case}`),
     h("p", {}, `${fmt.count(c.events.length)} ${c.events.length === 1 ? "event" : "events"} over ${fmt.duration(c.duration_s)}.`),
@@ -21,7 +22,7 @@ function timeline(c) {
       h("div", { class: "when" }, e.start_timestamp && e.start_timestamp !== e["time:timestamp"] ? `${fmt.time(e.start_timestamp)} → ${fmt.time(e["time:timestamp"])}` : fmt.time(e["time:timestamp"])),
       Object.keys(e).some((k) => !standard.has(k)) ? h("div", { class: "hint" }, Object.entries(e).filter(([k]) => !standard.has(k)).map(([k, v]) => `${k}: ${v}`).join(" · ")) : null,
       e.tasks.length ? h("ul", { class: "tasks", "aria-label": `Task instances for ${e["concept:name"]}` }, e.tasks.map((t) => h("li", {},
-        h("strong", {}, t.task_type), ` — ${fmt.duration(t.active_s)} active${t.active_measured ? "" : " (span)"}`,
+        h("strong", {}, t.label || t.task_type), ` — ${fmt.duration(t.active_s)} active${t.active_measured ? "" : " (span)"}`,
         h("span", { class: "hint" }, ` ${fmt.time(t.start)} – ${fmt.time(t.end)}${t.user ? ` · ${t.user}` : t.resource ? ` · ${t.resource}` : ""}${t.app ? ` · ${t.app}` : ""}`)))) : null))),
     c.two_level ? null : h("p", { class: "hint" }, "Task instances appear beneath each event once tasks are linked to cases (`taskloom merge`)."));
 }

@@ -1,6 +1,6 @@
 // Data: system-log upload (inspect, column mapping, preview, background import with progress),
 // imports and jobs, the quarantine with its reasons, and exports.
-import { api, h, fmt, field, start, ready, table, studyId, announce, errorBox, qs } from "../core.js";
+import { api, h, fmt, field, start, ready, table, studyId, announce, errorBox, qs, progressBar, followJob } from "../core.js";
 import { getSpec, specParam, describe } from "../filters.js";
 
 const study = studyId();
@@ -24,21 +24,6 @@ function sendFile(file, onProgress) {
     xhr.onerror = () => reject(new Error("the upload was interrupted; check the connection and try again"));
     xhr.send(file);
   });
-}
-
-function progressBar(label) {
-  const bar = h("progress", { max: 1, value: 0, class: "progress", "aria-label": label });
-  const text = h("p", { class: "hint", "aria-live": "polite" });
-  return { el: h("div", { class: "jobprogress" }, bar, text), set: (v, msg) => { bar.value = v; if (msg !== undefined) text.textContent = msg; } };
-}
-
-async function followJob(job, progress) {
-  for (;;) {
-    progress.set(job.progress, `${job.message} (${Math.round(job.progress * 100)} %)`);
-    if (job.status === "done" || job.status === "failed") return job;
-    await new Promise((r) => setTimeout(r, 250));
-    job = await api(`/api/v1/jobs/${job.id}?wait=1`);
-  }
 }
 
 function importPanel(onImported) {
@@ -168,15 +153,49 @@ function exportsPanel() {
   return h("section", { class: "panel", "aria-labelledby": "x-title" }, h("h2", { id: "x-title" }, "Exports"),
     h("div", { class: "row" }, sys("csv"), sys("xes"), sys("parquet")),
     h("label", { class: "inline" }, useFilter, spec.length ? `Only what the filters keep (${spec.map(describe).join("; ")})` : "No filters are set (the whole system log is exported)"),
-    h("div", { class: "row" }, ui("csv"), ui("xes"), ui("parquet")),
-    h("p", { class: "hint" }, "OCEL 2.0 (cases, task instances, users, devices, apps) becomes available when tasks are linked to cases (`taskloom merge`)."));
+    h("div", { class: "row" }, ui("csv"), ui("xes"), ui("parquet")));
+}
+
+/** Linking: the "merge" job (tasks linked to cases, stored) and OCEL 2.0 exports of the result. */
+function linkPanel(onMerged) {
+  const section = h("section", { class: "panel linkpanel", "aria-labelledby": "l-title" });
+  const render = async () => {
+    const s = await api(`/api/v1/studies/${study}/links`);
+    const progress = progressBar("Merge progress");
+    progress.el.hidden = true;
+    const button = h("button", { type: "button", id: "merge-tasks" }, s.merged ? "Link again" : "Link tasks to cases");
+    const result = h("div", { "aria-live": "polite" });
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      progress.el.hidden = false;
+      try {
+        const job = await followJob(await api(`/api/v1/studies/${study}/merge-job`, { method: "POST" }), progress);
+        if (job.status === "failed") { result.replaceChildren(h("p", { class: "error", role: "alert" }, job.error)); return; }
+        announce(job.message);
+        await onMerged();
+        await render();
+      } catch (err) { result.replaceChildren(errorBox(err)); } finally { button.disabled = false; }
+    });
+    const ocel = (f) => h("a", { class: "button secondary", href: `/api/v1/studies/${study}/ocel?format=${f}`, download: "" }, `OCEL 2.0 (.${f})`);
+    section.replaceChildren(h("h2", { id: "l-title" }, "Tasks linked to cases"),
+      h("p", { class: "hint" }, "Discovers tasks in the study's UI events and links each to a case of the system log: by an identifier in its screens, ",
+        "by its user and time next to a system event, or by propagation between two linked tasks; the rest stays unattributed. ",
+        "The same as ", h("code", {}, "taskloom merge --study"), "; a new run replaces the stored links."),
+      s.merged ? h("p", { class: "okmsg" }, `Stored: ${fmt.count(s.task_instances)} task instances, ${fmt.count(s.linked)} linked to a case (${fmt.share(s.linked_share)}): `,
+        Object.entries(s.by_method).map(([m, n]) => `${m} ${fmt.count(n)}`).join(", "), ".") : h("p", {}, "No tasks are linked yet."),
+      h("div", { class: "row" }, button), progress.el, result,
+      s.merged ? h("div", { class: "row" }, ocel("jsonocel"), ocel("sqlite"), ocel("xmlocel"))
+        : h("p", { class: "hint" }, "OCEL 2.0 exports (cases, task instances, users, devices, apps) appear once tasks are linked."));
+  };
+  render().catch((err) => section.replaceChildren(errorBox(err)));
+  return section;
 }
 
 start(async () => {
   const root = h("div");
   const history = h("div");
   const refresh = async () => { history.replaceChildren(await historyPanel()); };
-  root.append(importPanel(refresh), history, exportsPanel(), await quarantinePanel());
+  root.append(importPanel(refresh), history, linkPanel(refresh), exportsPanel(), await quarantinePanel());
   await refresh();
   ready(root);
 });
