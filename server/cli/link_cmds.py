@@ -51,6 +51,10 @@ def register(sub: Any) -> None:
                    help="also write one row per UI event: " + ",".join(
                        ("event_id", "task_type", "task_instance", "case_id", "system_activity", "method",
                         "confidence")))
+    m.add_argument("--summary", type=Path, default=None, metavar="OUT.csv",
+                   help="also write per case: touch time, elapsed time, flow efficiency, staff, task instances, "
+                        "app switches (OUT.csv); per system activity: desk time, rework, top task types "
+                        "(OUT.activities.csv)")
     m.add_argument("--case-pattern", default=None, metavar="REGEX",
                    help="regex with one group around the case id in titles, URLs and element names "
                         "(default: keyed patient tokens NHS#xxxxxxxx and valid NHS numbers)")
@@ -136,6 +140,10 @@ def _check_output(path: Path | None) -> None:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     _check_output(args.output)
+    if args.summary is not None:
+        from taskloom.collector.services.summary import check_summary_path
+
+        check_summary_path(args.summary)  # before a long merge, not after
     options = _options(args)
     if args.study is not None:
         if args.ui_events or args.system_log:
@@ -167,9 +175,13 @@ def cmd_merge(args: argparse.Namespace) -> int:
     parts = ", ".join(f"{m} {int(counts.get(m, 0))}" for m in ("id", "time", "propagated", "none"))
     sys.stdout.write(f"{len(task)} task instances{' (discovered)' if result.discovered else ''}, "
                      f"{int((result.merged['level'] == 'case').sum())} system events; links: {parts}\n")
-    for path in (args.output, args.links):
-        if path is not None:
-            sys.stdout.write(f"wrote {path}\n")
+    written = [p for p in (args.output, args.links) if p is not None]
+    if args.summary is not None:
+        from taskloom.collector.services.summary import write_summary
+
+        written += write_summary(result.merged, args.summary)
+    for path in written:
+        sys.stdout.write(f"wrote {path}\n")
     return 0
 
 
