@@ -65,15 +65,6 @@ def once_shares(c: np.ndarray, stretch: np.ndarray, s: int) -> np.ndarray:
     return once / n_periods
 
 
-def restart_symbols(codes: np.ndarray, hard: np.ndarray,
-                    params: RestartParams | None = None) -> np.ndarray:
-    """Symbol codes that start a routine (one per routine found); may be empty.
-
-    ``codes`` in stream order; ``hard``: events that already start a segment.
-    """
-    return np.asarray([start for start, _ in routines(codes, hard, params)], dtype=np.int64)
-
-
 def routines(codes: np.ndarray, hard: np.ndarray,
              params: RestartParams | None = None) -> list[tuple[int, set[int]]]:
     """The routines found: (start symbol code, member symbol codes), ordered by start code."""
