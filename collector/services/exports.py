@@ -11,6 +11,7 @@ wire field stays an event attribute, so nothing is lost.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,7 +80,12 @@ def write_ui_events(events: pd.DataFrame, path: str | os.PathLike[str]) -> int:
     """
     fmt = format_of(path)
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.part")
+    # A short temporary name in the target's folder (a name built from the target's could
+    # pass the file system's 255-byte limit); removed in the finally whatever happens.
+    fd, tmp_name = tempfile.mkstemp(prefix=".taskloom-export-", suffix=".part",
+                                    dir=target.parent if str(target.parent) else ".")
+    os.close(fd)
+    tmp = Path(tmp_name)
     try:
         if fmt == "csv":
             from taskloom.mining.io.csv_io import to_safe_csv

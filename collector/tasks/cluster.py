@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -184,6 +183,30 @@ def fit_types(x: sp.csr_matrix, params: ClusterParams, n_terms: int = 0,
     return labels, centroids, scores
 
 
+def fit_seeded(x: sp.csr_matrix, seeds: np.ndarray, params: ClusterParams) -> tuple[np.ndarray, np.ndarray]:
+    """Types given by routines: rows with a seed (0..R-1) keep it, the others (resumed
+    tails, stray work before the first restart) join the nearest routine's centroid.
+
+    Returns (labels, centroids k×d); routines with no rows are dropped and labels renumbered.
+    """
+    n = x.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, x.shape[1]))
+    z = reduce(x, params)
+    used, seeds_c = np.unique(seeds[seeds >= 0], return_inverse=True)
+    labels = np.full(n, -1, dtype=np.int64)
+    labels[seeds >= 0] = seeds_c
+    k = len(used)
+    if k == 0:
+        return np.zeros(n, dtype=np.int64), _centroids(x, np.zeros(n, dtype=np.int64))
+    centres = np.vstack([z[labels == j].mean(axis=0) for j in range(k)])
+    rest = labels < 0
+    if rest.any():
+        labels[rest] = np.argmin(((z[rest][:, None, :] - centres[None, :, :]) ** 2).sum(axis=2), axis=1)
+    log.info("task types: %d routines", k)
+    return labels, _centroids(x, labels)
+
+
 @dataclass
 class TypeModel:
     """Saved task types: id → centroid over named features, and the next free id number."""
@@ -192,16 +215,15 @@ class TypeModel:
     next_id: int = 1
 
     @classmethod
-    def load(cls, path: Path | None) -> TypeModel:
-        if path is None or not path.exists():
-            return cls({}, 1)
-        data = json.loads(path.read_text())
+    def from_json(cls, text: str) -> TypeModel:
+        """The model from its JSON text (as ``to_json`` writes it)."""
+        data = json.loads(text)
         return cls({str(k): {str(f): float(w) for f, w in v.items()} for k, v in data["types"].items()},
                    int(data.get("next_id", 1)))
 
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"version": 1, "next_id": self.next_id, "types": self.centroids},
-                                   indent=1, sort_keys=True))
+    def to_json(self) -> str:
+        return json.dumps({"version": 1, "next_id": self.next_id, "types": self.centroids},
+                          indent=1, sort_keys=True)
 
 
 def stable_ids(centroids: np.ndarray, names: list[str], model: TypeModel,

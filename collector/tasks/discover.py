@@ -1,19 +1,25 @@
 """Task discovery end to end on an event frame: segment → features → cluster → ids → labels.
 
-Pure over data except the optional model and labels files that keep type ids and names
-stable across runs.
+Pure over data: the saved type model and the analyst's labels come in as values and the
+updated ones go out in the result; the command that asked reads and writes their files
+(``collector.services.tasks.discover_with_files``).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from taskloom.collector.tasks.cluster import ClusterParams, TypeModel, fit_types, stable_ids
+from taskloom.collector.tasks.cluster import (
+    ClusterParams,
+    TypeModel,
+    fit_seeded,
+    fit_types,
+    stable_ids,
+)
 from taskloom.collector.tasks.events import IDLE_KINDS, stream_order
 from taskloom.collector.tasks.features import (
     DENSE_NAMES,
@@ -25,11 +31,10 @@ from taskloom.collector.tasks.labels import (
     IDLE_TYPE,
     distinctive_screens,
     generate_labels,
-    load_labels,
     merge_labels,
 )
 from taskloom.collector.tasks.refine import RefineParams, specific_votes, split_runs, split_tails
-from taskloom.collector.tasks.segment import SegmentParams, segment, symbols
+from taskloom.collector.tasks.segment import SegmentParams, segment_routines, symbols
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +48,22 @@ class Discovery:
     segments: pd.DataFrame  # SegmentTable.table plus task_type and instance
     labels: dict[str, str] = field(default_factory=dict)
     silhouette: dict[int, float] = field(default_factory=dict)
+    model: TypeModel = field(default_factory=lambda: TypeModel({}, 1))  # updated type model
 
 
 def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
-             cluster_params: ClusterParams | None = None, model_path: Path | None = None,
-             labels_path: Path | None = None, refine_params: RefineParams | None = None) -> Discovery:
-    """Find task instances and types in a task-mining event frame (see ``events.from_wire``)."""
+             cluster_params: ClusterParams | None = None, model: TypeModel | None = None,
+             saved_labels: dict[str, str] | None = None,
+             refine_params: RefineParams | None = None) -> Discovery:
+    """Find task instances and types in a task-mining event frame (see ``events.from_wire``).
+
+    ``model`` (the saved type model) keeps type ids stable across runs and ``saved_labels``
+    (the analyst's names) win over generated ones; neither is modified, the updated model
+    and labels are in the result.
+    """
     cp = cluster_params or ClusterParams()
-    seg = segment(ev, seg_params)
+    model = TypeModel(dict(model.centroids), model.next_id) if model is not None else TypeModel({}, 1)
+    seg, routine = segment_routines(ev, seg_params)
     st: SegmentTable = segment_table(ev, seg)
     table = st.table
     work = ~table["idle"].to_numpy()
@@ -63,23 +76,21 @@ def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
         n_terms = len(names) - len(DENSE_NAMES)
         order = stream_order(ev)
         firsts = first_symbols(ev, seg, order)[work]
-        lab, centroids, scores = fit_types(x, cp, n_terms=n_terms, first=firsts)
+        if (routine[work] >= 0).any():
+            # Routines found from how steps recur are the types: a type is a routine that
+            # starts the same way and touches the same steps (see ``restarts``).
+            lab, centroids = fit_seeded(x, routine[work], cp)
+        else:
+            lab, centroids, scores = fit_types(x, cp, n_terms=n_terms, first=firsts)
         type_code[work] = lab
         if refine_params is None or refine_params.min_share <= 1.0:
             seg, type_code = _refine(ev, seg, type_code, refine_params or RefineParams(), order)
             st = segment_table(ev, seg)
             table = st.table
-        model = TypeModel.load(model_path)
         ids = stable_ids(centroids, names, model, cp)
-        if model_path is not None:
-            model.save(model_path)
         screens = distinctive_screens(ev["title"], type_code[seg], len(ids))
         labels = generate_labels(centroids, names, ids, screens)
-    labels = merge_labels(load_labels(labels_path), labels)
-    if labels_path is not None:
-        import json
-
-        labels_path.write_text(json.dumps(labels, indent=1, sort_keys=True))
+    labels = merge_labels(saved_labels or {}, labels)
     table = table.copy()
     id_arr = np.asarray([*ids, IDLE_TYPE], dtype=object)
     table["task_type"] = id_arr[np.where(type_code >= 0, type_code, len(ids))]
@@ -88,7 +99,8 @@ def discover(ev: pd.DataFrame, seg_params: SegmentParams | None = None,
     inst_by_seg = table["task_instance"].to_numpy()
     type_by_seg = table["task_type"].to_numpy()
     pos = np.searchsorted(table.index.to_numpy(), seg)
-    return Discovery(type_by_seg[pos].astype(str), inst_by_seg[pos].astype(str), table, labels, scores)
+    return Discovery(type_by_seg[pos].astype(str), inst_by_seg[pos].astype(str), table, labels, scores,
+                     model)
 
 
 def first_symbols(ev: pd.DataFrame, seg: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
@@ -97,9 +109,10 @@ def first_symbols(ev: pd.DataFrame, seg: np.ndarray, order: np.ndarray | None = 
         order = stream_order(ev)
     e = ev.iloc[order]
     # Where a URL is known it names the page better than the title (a site's pages have
-    # their topic in the title): "the same start" means the same kind, app, site/screen.
+    # their topic in the title): "the same start" means the same kind, app and page (host
+    # and path with ids masked: one web app's screens are different starts).
     place = e["url"].astype("string").str.replace(r"^[a-z]+://", "", regex=True) \
-        .str.replace(r"/.*$", "", regex=True)
+        .str.replace(r"[?#].*$", "", regex=True)
     key = symbols(e.assign(title=place.fillna(e["title"].astype("string"))))
     codes, _ = pd.factorize(key)
     s = seg[order]

@@ -8,7 +8,6 @@ labels file (JSON, type id → label); saved labels always win over generated on
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -79,12 +78,15 @@ def distinctive_screens(titles: pd.Series, type_code: np.ndarray, k: int) -> lis
     return out
 
 
-def load_labels(path: Path | None) -> dict[str, str]:
-    """The analyst's labels file, or nothing."""
-    if path is None or not path.exists():
-        return {}
-    data = json.loads(path.read_text())
+def parse_labels(text: str) -> dict[str, str]:
+    """The analyst's labels from the labels file's JSON text (type id → label)."""
+    data = json.loads(text)
     return {str(k): str(v) for k, v in data.items()}
+
+
+def labels_json(labels: dict[str, str]) -> str:
+    """The labels file's text."""
+    return json.dumps(labels, indent=1, sort_keys=True)
 
 
 def merge_labels(saved: dict[str, str], generated: dict[str, str]) -> dict[str, str]:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from taskloom.collector.tasks.events import IDLE_KINDS, stream_order
+from taskloom.collector.tasks.restarts import attach_followers, routines, settle_cuts, switch_cuts
 from taskloom.collector.tasks.stepgroups import group_cuts, step_groups
 
 #: Identifier tokens the agent writes into titles (``NHS#3f9a1c2e``, ``U#…``).
@@ -32,13 +33,15 @@ class SegmentParams:
     """Segmentation knobs; the defaults suit agent data (pauses in seconds)."""
 
     idle_gap_s: float = 300.0      # a pause this long always ends a task
-    use_context: bool = True       # identifier/app changes end a task
+    use_context: bool | None = None  # identifier/app changes end a task (None: when titles carry ids)
+    context_share: float = 0.05    # None decides on: identifier tokens in this share of work titles
     start_share: float = 0.6       # a symbol is a start symbol if this share follows a hard cut
     start_min_count: int = 5       # ... and it occurs at least this often
     gap_z: float = 0.8             # fallback: mean log-pause before it this many SDs above typical
     sparse_hard_share: float = 0.01  # fallback used when hard cuts are rarer than this
     start_needs_pause: bool = True  # pause-learnt start symbols cut only after a typical pause
-    step_groups: bool = True       # without context: a change of step group cuts (see stepgroups)
+    step_groups: bool = False      # without context: a change of step group cuts (see stepgroups)
+    restarts: bool = True          # without hard cues: cut where a routine starts over (restarts.py)
     app_title_change: bool = False  # without context: a new page/workbook in the same app cuts
 
 
@@ -67,10 +70,19 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
 
     ``ev`` is a task-mining frame (see ``collector.tasks.events``); rows may be in any order.
     """
+    return segment_routines(ev, params)[0]
+
+
+def segment_routines(ev: pd.DataFrame, params: SegmentParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(segment ids as ``segment`` gives them, per segment id the routine it restarts or -1).
+
+    Routines are found only where hard cues are sparse (see ``restarts``); a segment that
+    begins at a routine's restart step gets that routine's number (0..R-1).
+    """
     p = params or SegmentParams()
     n = len(ev)
     if n == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     order = stream_order(ev)
     s = ev.iloc[order]
     user = s["user"].to_numpy().astype(str)
@@ -83,9 +95,15 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
     # An idle period (idle_start … idle_end) is one segment of its own.
     resumed = np.r_[False, (kind[1:] == "idle_end") & (kind[:-1] == "idle_start")]
     hard = new_user | ((gap_s > p.idle_gap_s) | idle | np.r_[False, idle[:-1]]) & ~resumed
-    if p.use_context:
-        token = per_unique(s["title"].astype("string"),
-                           lambda t: t.str.extract(f"({TOKEN_RE})", expand=False)).replace("", pd.NA)
+    token = per_unique(s["title"].astype("string"),
+                       lambda t: t.str.extract(f"({TOKEN_RE})", expand=False)).replace("", pd.NA)
+    use_context = p.use_context
+    if use_context is None:
+        # The data decide: where titles name the record worked on, a change of record (or
+        # of app between records) ends a task; where they never do (research logs), an app
+        # switch is a step inside a routine (copy in the sheet, paste in the form).
+        use_context = bool(token[~idle].notna().mean() >= p.context_share) if (~idle).any() else False
+    if use_context:
         ctx = token.fillna("app:" + s["app"].fillna("")).to_numpy().astype(str)
         ctx_change = np.r_[False, ctx[1:] != ctx[:-1]]
         hard |= ctx_change & ~idle
@@ -95,6 +113,8 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
     start_ok = np.ones(n, dtype=bool)
     work = ~idle
     hard_share = hard[work].mean() if work.any() else 1.0
+    restart_at = np.zeros(n, dtype=bool)
+    routine_of_code = np.full(len(uniq), -1, dtype=np.int64)
     if hard_share >= p.sparse_hard_share:
         after_hard = np.bincount(codes[work], weights=hard[work], minlength=len(uniq))
         start = (counts >= p.start_min_count) & (after_hard >= p.start_share * np.maximum(counts, 1))
@@ -103,6 +123,19 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
         stretch = np.cumsum(hard)
         again = pd.DataFrame({"s": stretch, "c": codes}).groupby(["s", "c"]).cumcount().to_numpy() > 0
         start_ok = ~again
+    elif p.restarts:
+        w = np.flatnonzero(work)
+        found = attach_followers(codes[w], routines(codes[w], hard[w]))
+        starts = np.asarray([start for start, _ in found], dtype=np.int64)
+        for r, (_, members) in enumerate(found):
+            mem = np.fromiter(members, dtype=np.int64)
+            # A step several routines share names none of them.
+            routine_of_code[mem] = np.where(routine_of_code[mem] == -1, r, -2)
+        routine_of_code[starts] = np.arange(len(found))
+        cw = codes[w]
+        restart_at[w] = np.isin(cw, starts) & np.r_[True, cw[1:] != cw[:-1]]
+        restart_at[w] |= switch_cuts(cw, hard[w] | restart_at[w], found)
+        restart_at[w] = settle_cuts(restart_at[w], routine_of_code[cw] != -1, gap_s[w], hard[w])
     else:
         lg = np.log(np.maximum(gap_s, 0.05))
         valid = work & ~new_user
@@ -111,16 +144,18 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
             np.bincount(codes[valid], minlength=len(uniq)), 1)
         start = (counts >= p.start_min_count) & ((mean_lg - mu) / sd >= p.gap_z)
     soft = start[codes] & work & start_ok
+    if hard_share < p.sparse_hard_share and p.restarts:
+        soft = restart_at & work
     paused = work & ~new_user
-    if hard_share < p.sparse_hard_share and p.start_needs_pause and paused.any():
+    if hard_share < p.sparse_hard_share and not p.restarts and p.start_needs_pause and paused.any():
         # Start symbols learnt from pauses cut only where the pause is at least typical.
         soft &= gap_s >= np.median(gap_s[paused])
     cuts = hard | soft
-    if not p.use_context and p.step_groups:
+    if not use_context and p.step_groups:
         # No identifiers to show the work context: a change of step group is one.
         groups = np.where(work, step_groups(codes, ~new_user)[codes], -1)
         cuts = cuts | (group_cuts(groups, ~new_user, gap_s, cuts) & work)
-    if not p.use_context and p.app_title_change:
+    if not use_context and p.app_title_change:
         # Without identifiers: moving to another page/workbook *within the same app* starts a
         # task, unless the previous event already started one (e.g. open workbook, then page).
         title = s["title"].astype("string")
@@ -130,4 +165,13 @@ def segment(ev: pd.DataFrame, params: SegmentParams | None = None) -> np.ndarray
     seg_sorted = np.cumsum(cuts) - 1
     out = np.empty(n, dtype=np.int64)
     out[order] = seg_sorted
-    return out
+    # Each segment's routine: that of its first step that belongs to exactly one routine.
+    owner = np.where(work, routine_of_code[codes], -1)
+    owner = np.where(owner >= 0, owner, -1)
+    pos = np.flatnonzero(owner >= 0)
+    routine = np.full(int(seg_sorted[-1]) + 1, -1, dtype=np.int64)
+    if len(pos):
+        seg_of = seg_sorted[pos]
+        firsts = np.r_[True, seg_of[1:] != seg_of[:-1]]
+        routine[seg_of[firsts]] = owner[pos[firsts]]
+    return out, routine

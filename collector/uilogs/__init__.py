@@ -6,7 +6,11 @@ frame built from them. Ground-truth columns (``Task``, ``idx``, trace ids) are k
 the returned rows for evaluation but never read into the event frame.
 """
 
-from taskloom.collector.uilogs.actionlogger import ACTION_LOGGER_COLUMNS, read_actionlogger
+from taskloom.collector.uilogs.actionlogger import (
+    ACTION_LOGGER_COLUMNS,
+    actionlogger_frame,
+    read_actionlogger,
+)
 from taskloom.collector.uilogs.xes_ui import read_ui_xes
 
-__all__ = ["ACTION_LOGGER_COLUMNS", "read_actionlogger", "read_ui_xes"]
+__all__ = ["ACTION_LOGGER_COLUMNS", "actionlogger_frame", "read_actionlogger", "read_ui_xes"]

@@ -8,6 +8,7 @@ with a line number); slower but complete. Nested attributes are skipped.
 from __future__ import annotations
 
 import io
+import re
 from typing import IO
 
 import numpy as np
@@ -19,15 +20,28 @@ from taskloom.mining.io._columns import assemble, spread, typed_values
 
 #: Newlines of a dropped comment kept (so error line numbers stay right), per comment.
 COMMENT_NEWLINES_MAX = 10_000
+#: Whitespace runs at least this long are shortened to their newlines (PaddingFree).
+WHITESPACE_RUN = 1 << 16
+#: Linear time: a match starts only where a run starts (lookbehind) and never gives back
+#: (possessive), so runs just short of the limit cost their length, not its square.
+_LONG_RUN = re.compile(rb"(?<![ \t\r\n])[ \t\r\n]{%d,}+" % WHITESPACE_RUN)
 
 
-class CommentFree:
-    """A binary stream of ``inner`` without its XML comments, made piece by piece.
+def _shorten(match: re.Match[bytes]) -> bytes:
+    return b"\n" * min(match.group(0).count(b"\n"), COMMENT_NEWLINES_MAX) or b" "
 
-    libxml2 holds a whole comment in memory before dropping it, so a compressed comment
-    of gigabytes would cost gigabytes; here it costs nothing. CDATA sections are passed
-    untouched (a ``<!--`` in them is text). The newlines of a comment are kept (up to
-    COMMENT_NEWLINES_MAX) so line numbers in error messages still point at the file.
+
+class PaddingFree:
+    """A binary stream of ``inner`` without its XML comments and with long runs of
+    whitespace shortened, made piece by piece.
+
+    libxml2 holds a whole comment, and a whole run of whitespace between two elements, in
+    memory (the latter up to its 10 MB text-node limit, then it fails), so a compressed
+    comment or padding of gigabytes would cost gigabytes or a refusal; here it costs
+    nothing. A run of WHITESPACE_RUN bytes or more becomes its newlines (at most
+    COMMENT_NEWLINES_MAX) — XES has no text content, so only layout is lost. CDATA sections
+    are passed untouched (a ``<!--`` in them is text). The newlines of a comment are kept
+    too, so line numbers in error messages still point at the file.
     """
 
     _OPEN, _CDATA = b"<!--", b"<![CDATA["
@@ -58,11 +72,15 @@ class CommentFree:
                 if not hits:
                     keep = 0 if self._eof else len(self._CDATA) - 1
                     end = max(pos, len(data) - keep)
-                    parts.append(data[pos:end])
+                    if not self._eof:  # a short whitespace run at the end waits for the rest
+                        tail = (end - pos) - len(data[pos:end].rstrip(b" \t\r\n"))
+                        if tail < WHITESPACE_RUN:
+                            end -= tail
+                    parts.append(_LONG_RUN.sub(_shorten, data[pos:end]))
                     self._pending = data[end:]
                     return b"".join(parts)
                 at = min(hits)
-                parts.append(data[pos:at])
+                parts.append(_LONG_RUN.sub(_shorten, data[pos:at]))
                 if at == c:
                     self._state, self._newlines, pos = "comment", 0, at + len(self._OPEN)
                 else:
@@ -127,7 +145,7 @@ def parse_xes_lxml(data: bytes | IO[bytes], name: str) -> pd.DataFrame:
     in_trace = in_event = False
     depth = 0  # nesting inside attribute elements: only depth-1 attributes count
     context = etree.iterparse(
-        CommentFree(io.BytesIO(data) if isinstance(data, bytes) else data), events=("start", "end"),
+        PaddingFree(io.BytesIO(data) if isinstance(data, bytes) else data), events=("start", "end"),
         remove_comments=True, remove_blank_text=True, resolve_entities=False, no_network=True,
     )
     try:

@@ -256,6 +256,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     format_of(args.output)  # fail before opening the database
     with open_store(args.db) as store:
         study = store.get_study(args.study)
-        n = export_study(store, study.id, args.output)
+        try:
+            n = export_study(store, study.id, args.output)
+        except OSError as exc:  # no such folder, no permission, a name too long, disk full
+            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}; "
+                           "choose another -o path") from None
     out(f"wrote {n} UI events of study {study.name!r} to {args.output}")
     return 0

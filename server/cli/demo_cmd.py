@@ -214,8 +214,7 @@ def mine(store: Store, study: Study, out_dir: Path) -> None:
     """Discover tasks on the stored UI events and draw the system log's process map."""
     import pandas as pd
 
-    from taskloom.collector.services.tasks import study_events
-    from taskloom.collector.tasks.discover import discover
+    from taskloom.collector.services.tasks import discover_with_files, study_events
     from taskloom.collector.tasks.evaluate import evaluate
     from taskloom.mining.abstraction import abstract_dfg
     from taskloom.mining.dfg import discover_dfg
@@ -224,8 +223,7 @@ def mine(store: Store, study: Study, out_dir: Path) -> None:
 
     t0 = time.monotonic()
     ui, ev = study_events(store, study.id)
-    res = discover(ev, model_path=out_dir / "task_model.json",
-                   labels_path=out_dir / "task_labels.json")
+    res = discover_with_files(ev, out_dir / "task_model.json", out_dir / "task_labels.json")
     ui["task_type"], ui["task_instance"] = res.task_type, res.task_instance
     tasks_csv = out_dir / "tasks.csv"
     to_safe_csv(ui, tasks_csv)

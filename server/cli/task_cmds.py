@@ -53,7 +53,8 @@ def register(sub: Any) -> None:
                    help="labels file (JSON, type id → label): edit it to rename types")
     d.add_argument("--idle-gap", type=float, default=300.0, help="pause (s) that always ends a task")
     d.add_argument("--context", choices=("auto", "on", "off"), default="auto",
-                   help="cut on identifier/app changes (auto: on for taskloom data, off for research logs)")
+                   help="cut on identifier/app changes (auto: when window titles carry record "
+                        "identifiers, decided from the data whatever the format)")
     d.add_argument("--seed", type=int, default=0, help="clustering seed")
     d.set_defaults(func=cmd_discover)
 
@@ -157,8 +158,8 @@ def _load_study(name: str, db: str | None) -> tuple[Any, Any]:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
+    from taskloom.collector.services.tasks import discover_with_files
     from taskloom.collector.tasks.cluster import ClusterParams
-    from taskloom.collector.tasks.discover import discover
     from taskloom.collector.tasks.segment import SegmentParams
     from taskloom.mining.io.csv_io import to_safe_csv
 
@@ -171,9 +172,10 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise CliError("no input: give UI event files, or --study NAME for a study in the store")
     else:
         rows, ev = _load_many(args.file, args.format)
-    context = args.context == "on" or (args.context == "auto" and args.format == "taskloom")
-    res = discover(ev, SegmentParams(idle_gap_s=args.idle_gap, use_context=context),
-                   ClusterParams(seed=args.seed), args.model, args.labels)
+    context = None if args.context == "auto" else args.context == "on"
+    res = discover_with_files(ev, args.model, args.labels,
+                              seg_params=SegmentParams(idle_gap_s=args.idle_gap, use_context=context),
+                              cluster_params=ClusterParams(seed=args.seed))
     out = rows.copy()
     out["task_type"] = res.task_type
     out["task_instance"] = res.task_instance
@@ -232,8 +234,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
+    from taskloom.collector.services.tasks import read_labels
     from taskloom.collector.tasks.features import segment_table
-    from taskloom.collector.tasks.labels import load_labels
     from taskloom.collector.tasks.stats import automation_candidates, type_table
 
     rows, ev = _load(args.file, args.format)
@@ -244,7 +246,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     table = st.table
     first_type = rows.groupby(seg, sort=True)["task_type"].first()
     table["task_type"] = first_type.reindex(table.index).astype(str).to_numpy()
-    labels = load_labels(args.labels)
+    labels = read_labels(args.labels)
     types = type_table(table, labels)
     days = max((int(ev["ts"].max()) - int(ev["ts"].min())) / 86_400_000, 1 / 24) if len(ev) else 1.0
     cand = automation_candidates(types, days)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -65,19 +64,29 @@ def small_study(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 
 def test_type_ids_and_renamed_labels_survive_a_rerun_on_shuffled_rows(small_study: pd.DataFrame,
                                                                      tmp_path: Path) -> None:
-    model, labels = tmp_path / "model.json", tmp_path / "labels.json"
-    first = discover(from_wire(small_study), model_path=model, labels_path=labels)
-    names = json.loads(labels.read_text())
+    first = discover(from_wire(small_study))
+    names = dict(first.labels)
     renamed = next(k for k in names if k != "idle")
     names[renamed] = "My renamed task"
-    labels.write_text(json.dumps(names))
     shuffled = small_study.sample(frac=1.0, random_state=7)
-    second = discover(from_wire(shuffled), model_path=model, labels_path=labels)
+    second = discover(from_wire(shuffled), model=first.model, saved_labels=names)
     again = pd.Series(second.task_type, index=shuffled.index).reindex(small_study.index).to_numpy()
     # The same events get the same type ids (not just the same partition).
     agree = (again == first.task_type).mean()
     assert agree > 0.98
-    assert json.loads(labels.read_text())[renamed] == "My renamed task"
+    assert second.labels[renamed] == "My renamed task"
+
+
+def test_discover_does_no_file_io_and_leaves_its_inputs_alone(small_study: pd.DataFrame,
+                                                               tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    first = discover(from_wire(small_study))
+    saved = first.model.to_json()
+    monkeypatch.chdir(tmp_path)
+    second = discover(from_wire(small_study), model=first.model, saved_labels={"T01": "mine"})
+    assert list(tmp_path.iterdir()) == []
+    assert first.model.to_json() == saved  # the caller's model is not modified
+    assert second.labels["T01"] == "mine"
 
 
 def test_discovery_on_a_small_study_finds_instances(small_study: pd.DataFrame) -> None:
