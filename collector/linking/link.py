@@ -4,13 +4,16 @@ Three tiers, each link carrying its method and a confidence in [0, 1]:
 
 1. ``id``: the case id shows in the task's titles, URLs or element names (``ids``). With two
    ids (two charts open) the one with most active time wins; the other is kept as
-   ``secondary_case``. Its system event is the nearest event of that case within the skew
-   tolerance.
-2. ``time``: the task's user (through the user map) is the system event's resource and the
-   task ends within ``max_skew_s`` of it. Each workstation's clock error is first estimated
-   from the tier-1 links (median offset per device) and taken out. Candidates are ranked by
-   time distance and by the task type's learned association with the activity (from tier 1);
-   each system event goes to one task at most.
+   ``secondary_case`` — also when task discovery cut the glance at the other chart into a
+   short task of its own between two pieces of the first case (``_glances``). Its system
+   event is the nearest event of that case within the skew tolerance.
+2. ``time``: the task's user (through the user map) is the system event's resource. Each
+   workstation's clock error is first estimated from the tier-1 links (median offset per
+   device and day) and taken out; task instances are cut where a system event of their
+   user starts or completes (``split_at_completions``). A task ending within
+   ``max_skew_s`` of an event is a candidate, ranked by time distance and by the task
+   type's learned association with the activity (from tier 1); each system event goes to
+   one such task at most. Pieces inside an event's span (start → completion) join it.
 3. ``propagated``: a task between two tasks of the same user linked to the same case takes
    that case, when no other identifier shows in between and its type does case work.
 
@@ -41,7 +44,9 @@ MIN_ASSOCIATION = 0.1  # P(activity | task type) below this: not a candidate
 MIN_CASEWORK_RATE = 0.2  # share of a type's instances linked by id for it to be case work
 MIN_SKEW_SAMPLES = 5
 GLANCE_GAP_MS = 10_000  # a switch between two charts, not a new task after a pause
-OPENING_MS = 15_000  # a piece that begins this close to a span's start opens it
+GLANCE_MAX_S = 20.0  # a glance is short; a longer stretch on another chart is work of its own
+OPENING_MS = 15_000  # a piece that begins this close after a span's start opens it
+OPENING_EARLY_MS = 2_000  # ... or this little before it (what is left of the clock error)
 _SPAN = 1 << 40
 DAY_MS = 86_400_000
 
@@ -97,7 +102,7 @@ def link_tasks(events: pd.DataFrame, system_log: pd.DataFrame, options: LinkOpti
         raise ValueError(f"unknown tiers {sorted(unknown)}")
     pattern = compile_pattern(opts.case_pattern)
     sys = system_frame(system_log)
-    if "time" in opts.tiers and sys["resource"].isna().all():
+    if "time" in opts.tiers and len(sys) and sys["resource"].isna().all():
         raise MissingResourcesError("the system log has no resources (org:resource), which resource-and-time "
                                     "linking needs; give the resource column (--resource) or link by "
                                     "identifier only")
@@ -132,8 +137,10 @@ def _link_all(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions,
     if "time" in opts.tiers:
         # The identifier tier alone first: its links measure each workstation's clock error,
         # which places the system's completions on the UI time line for the cut.
-        first = _link(events, sys, replace(opts, tiers=("id",)), pattern, per_event=False)
+        shown = event_ids(events, pattern)  # the cut changes instances, not what events show
+        first = _link(events, sys, replace(opts, tiers=("id",)), pattern, per_event=False, shown=shown)
         events = split_at_completions(events, sys, opts.user_map, first.skew_s)
+        return _link(events, sys, opts, pattern, shown=shown)
     return _link(events, sys, opts, pattern)
 
 
@@ -164,25 +171,29 @@ def split_at_completions(events: pd.DataFrame, sys: pd.DataFrame, user_map: Mapp
                  s_code[spans] * _SPAN + (res["start"].to_numpy()[spans] - t0)]
     e_key = e_code * _SPAN + (ts - t0)
     done = np.searchsorted(np.sort(cuts), e_key, side="right")  # cut points at or before each event
-    inst = events["task_instance"]
-    frame = pd.DataFrame({"inst": inst.to_numpy(), "done": done})
-    g = frame.groupby("inst", sort=False)["done"]
-    first, last = g.transform("min"), g.transform("max")
-    cut = (first != last).to_numpy() & inst.notna().to_numpy()
+    inst = events["task_instance"].to_numpy(dtype=object)
+    codes, uniques = pd.factorize(inst)  # -1: no task instance
+    has = codes >= 0
+    first = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(len(uniques), -1, dtype=np.int64)
+    np.minimum.at(first, codes[has], done[has])
+    np.maximum.at(last, codes[has], done[has])
+    cut = np.zeros(len(inst), dtype=bool)
+    cut[has] = first[codes[has]] != last[codes[has]]
     if not cut.any():
         return events
-    part = pd.Series(done - first.to_numpy())
-    rank = part.groupby(frame["inst"]).rank(method="dense").astype("int64")
+    rank = pd.Series(done[cut]).groupby(codes[cut]).rank(method="dense").astype("int64").to_numpy()
+    renamed = inst.copy()
+    renamed[cut] = [f"{i}/{k}" for i, k in zip(inst[cut], rank, strict=True)]
     out = events.copy()
-    new = inst.astype("string") + "/" + rank.astype("string").to_numpy()
-    out["task_instance"] = inst.where(~cut, new)
+    out["task_instance"] = pd.Series(renamed, index=events.index, dtype=object)
     out["cut"] = cut
-    log.info("cut %d task instances at system-event completions", int(frame.loc[cut, "inst"].nunique()))
+    log.info("cut %d task instances at system-event boundaries", len(np.unique(codes[cut])))
     return out
 
 
 def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: re.Pattern[str] | None,
-          per_event: bool = True) -> LinkResult:
+          per_event: bool = True, shown: pd.Series | None = None) -> LinkResult:
     """The three tiers on one set of task instances (see the module doc); ``per_event``: also the LINKS rows."""
     tol = int(opts.max_skew_s * 1000)
     order = instance_order(events)
@@ -196,7 +207,8 @@ def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: r
     secondary = np.full(n, None, dtype=object)
     pos = pd.Series(np.arange(n), index=tasks.index)
 
-    shown = event_ids(events, pattern)
+    if shown is None:
+        shown = event_ids(events, pattern)
     has_any = pd.Series(False, index=tasks.index)
     inst = events["task_instance"]
     any_shown = inst[shown.notna() & inst.notna()].unique()
@@ -235,7 +247,7 @@ def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: r
 
     types = tasks["task_type"].astype(str).to_numpy()
     acts = sys["activity"].astype(str).to_numpy()
-    assoc, learned = _associations(types, work, is_id & (parent >= 0), acts[np.maximum(parent, 0)])
+    assoc, learned = _associations(types, work, is_id & (parent >= 0), _at(acts, parent))
     id_rate = pd.Series(is_id).groupby(types).mean()
 
     if "time" in opts.tiers:
@@ -272,16 +284,22 @@ def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: r
 
     out = tasks.copy()
     out["case_id"] = pd.array(case, dtype="string")
-    has_parent = parent >= 0
-    out["system_activity"] = pd.array(np.where(has_parent, acts[np.maximum(parent, 0)], None), dtype="string")
-    out["parent_event"] = pd.array(np.where(has_parent, sys["event_id"].to_numpy()[np.maximum(parent, 0)], None),
-                                   dtype="string")
+    out["system_activity"] = pd.array(_at(acts, parent), dtype="string")
+    out["parent_event"] = pd.array(_at(sys["event_id"].to_numpy(), parent), dtype="string")
     out["method"] = method
     out["confidence"] = conf
     out["secondary_case"] = pd.array(secondary, dtype="string")
     log.info("linked %d of %d task instances (%s)", int((method != "none").sum()), n,
              pd.Series(method).value_counts().to_dict())
     return LinkResult(out, event_links(events, out) if per_event else pd.DataFrame(), skew)
+
+
+def _at(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]`` as objects, None where ``rows`` is -1 (no system event)."""
+    out = np.full(len(rows), None, dtype=object)
+    ok = rows >= 0
+    out[ok] = np.asarray(values, dtype=object)[rows[ok]]
+    return out
 
 
 def event_links(events: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
@@ -312,8 +330,9 @@ def event_links(events: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
 
 def _glances(tasks: pd.DataFrame, work: np.ndarray, case: np.ndarray, method: np.ndarray, conf: np.ndarray,
               secondary: np.ndarray) -> None:
-    """Two charts open, split by task discovery: a short identifier link to case B right between
-    two pieces of the same user linked to case A (switching, no pause: ``GLANCE_GAP_MS``) is a
+    """Two charts open, split by task discovery: a short (``GLANCE_MAX_S`` active) identifier link to
+    case B right between two pieces of the same user linked to case A (switching, no pause:
+    ``GLANCE_GAP_MS``) is a
     glance from A's task; A wins (it has most active time) and B is kept as the secondary case.
     Changes the arrays in place."""
     rows = np.flatnonzero(work)
@@ -331,7 +350,7 @@ def _glances(tasks: pd.DataFrame, work: np.ndarray, case: np.ndarray, method: np
     hit = (is_id[mid] & is_id[prev] & is_id[nxt] & (user[prev] == user[mid]) & (user[nxt] == user[mid])
            & (c[prev] == c[nxt]) & (c[mid] != c[prev])
            & (start[mid] - end[prev] <= GLANCE_GAP_MS) & (start[nxt] - end[mid] <= GLANCE_GAP_MS)
-           & (active[mid] < active[prev] + active[nxt]))
+           & (active[mid] <= GLANCE_MAX_S) & (active[mid] < active[prev] + active[nxt]))
     if not hit.any():
         return
     rows_hit = order[mid[hit]]
@@ -455,7 +474,8 @@ def _inside_span(todo: np.ndarray, resource: np.ndarray, start: np.ndarray, end:
         return t_idx, s_idx, np.ones(len(t_idx))
     a = np.fromiter((assoc.get((t, x), 0.0) for t, x in zip(types[t_idx], acts[s_idx], strict=True)),
                     dtype=np.float64, count=len(t_idx))
-    opens = start[t_idx] - sys["start"].to_numpy()[s_idx] <= OPENING_MS  # the piece begins with the span
+    lead = start[t_idx] - sys["start"].to_numpy()[s_idx]
+    opens = (lead >= -OPENING_EARLY_MS) & (lead <= OPENING_MS)  # the piece begins with the span
     keep = (a >= MIN_ASSOCIATION) | (cut[t_idx] & opens)
     return t_idx[keep], s_idx[keep], np.maximum(a[keep], MIN_ASSOCIATION)
 

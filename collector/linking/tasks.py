@@ -60,34 +60,53 @@ def instance_order(events: pd.DataFrame) -> np.ndarray:
 
 
 def task_table(events: pd.DataFrame, dwell: np.ndarray | None = None) -> pd.DataFrame:
-    """One row per task instance (index: task_instance), from a ``link_events`` frame."""
-    ev = events[events["task_instance"].notna()]
+    """One row per task instance (index: task_instance, in order of first appearance), from a
+    ``link_events`` frame. Integer codes and numpy reductions: no grouping on strings."""
     if dwell is None:
         dwell = dwell_ms(events, instance_order(events))
-    d = pd.Series(dwell, index=events.index)[ev.index]
-    g = ev.assign(_dwell=d.to_numpy()).groupby("task_instance", sort=False)
+    codes, uniques = pd.factorize(events["task_instance"].to_numpy(dtype=object))
+    rows = np.flatnonzero(codes >= 0)
+    c = codes[rows]
+    m = len(uniques)
+    ts = events["ts"].to_numpy(dtype=np.int64)[rows]
+    # Rows in (instance, time) order: the first row of each instance gives its constant fields.
+    order = rows[np.lexsort((ts, c))]
+    oc = codes[order]
+    head = np.r_[True, oc[1:] != oc[:-1]] if len(oc) else np.zeros(0, dtype=bool)
+    first_row = np.empty(m, dtype=np.int64)
+    first_row[oc[head]] = order[head]
+    start = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
+    end = np.full(m, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(start, c, ts)
+    np.maximum.at(end, c, ts)
+
+    def at_first(column: str) -> np.ndarray:
+        return events[column].to_numpy(dtype=object)[first_row]
+
     table = pd.DataFrame({
-        "task_type": g["task_type"].first(),
-        "user": g["user"].first(),
-        "device": g["device_id"].first(),
-        "start": g["ts"].min(),
-        "end": g["ts"].max(),
-        "active_time": g["_dwell"].sum() / 1000.0,
-        "events": g.size(),
-    })
-    if "task_label" in ev.columns:
-        table["task_label"] = g["task_label"].first()
-    table["cut"] = g["cut"].first().astype(bool) if "cut" in ev.columns else False
-    apps = ev["app"].fillna("")
-    main = ev.assign(app=apps).groupby(["task_instance", "app"], sort=False).size() \
-        .reset_index(name="n").sort_values(["task_instance", "n"], ascending=[True, False], kind="stable") \
-        .drop_duplicates("task_instance").set_index("task_instance")["app"]
-    table["app"] = main.reindex(table.index).replace("", pd.NA).astype("string")
-    order = np.lexsort((ev["ts"].to_numpy(), pd.factorize(ev["task_instance"])[0]))
-    inst = ev["task_instance"].to_numpy()[order]
-    app = apps.to_numpy()[order]
-    switch = np.r_[False, (inst[1:] == inst[:-1]) & (app[1:] != app[:-1])] if len(inst) else np.zeros(0, bool)
-    table["app_switches"] = pd.Series(switch, index=inst).groupby(level=0).sum().reindex(table.index) \
-        .fillna(0).astype("int64")
-    table.index.name = "task_instance"
+        "task_type": at_first("task_type"),
+        "user": at_first("user"),
+        "device": at_first("device_id"),
+        "start": start,
+        "end": end,
+        "active_time": np.bincount(c, weights=np.asarray(dwell, dtype=np.float64)[rows], minlength=m) / 1000.0,
+        "events": np.bincount(c, minlength=m).astype(np.int64),
+    }, index=pd.Index(np.asarray(uniques, dtype=object), name="task_instance"))
+    if "task_label" in events.columns:
+        table["task_label"] = at_first("task_label")
+    table["cut"] = events["cut"].to_numpy(dtype=bool)[first_row] if "cut" in events.columns else False
+    # Main app: the most frequent app of the instance (first seen wins a tie); switches: app changes.
+    app_codes, app_names = pd.factorize(events["app"].to_numpy(dtype=object)[order])
+    a = app_codes.astype(np.int64) + 1  # 0: no app
+    pair = oc.astype(np.int64) * (len(app_names) + 1) + a
+    pairs, counts = np.unique(pair, return_counts=True)
+    p_inst, p_app = pairs // (len(app_names) + 1), pairs % (len(app_names) + 1)
+    best = np.lexsort((-counts, p_inst))  # per instance, the highest count first
+    keep = best[np.r_[True, p_inst[best][1:] != p_inst[best][:-1]]] if len(best) else best
+    main = np.full(m, None, dtype=object)
+    names = np.asarray([None, *app_names], dtype=object)
+    main[p_inst[keep]] = names[p_app[keep]]
+    table["app"] = pd.array(main, dtype="string")
+    switch = np.r_[False, (oc[1:] == oc[:-1]) & (a[1:] != a[:-1])] if len(oc) else np.zeros(0, dtype=bool)
+    table["app_switches"] = np.bincount(oc[switch], minlength=m).astype(np.int64) if m else np.zeros(0, np.int64)
     return table

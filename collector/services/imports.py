@@ -85,11 +85,24 @@ def preview_system_log(path: str | os.PathLike[str], options: Options, rows: int
                    rows=sysimport.preview_rows(frame, rows), total_rows=len(frame))
 
 
+def _require_cases(frame: pd.DataFrame, file_name: str) -> None:
+    """LogFileError naming the first row without a case id (the store needs one per event)."""
+    from taskloom.mining import columns as mc
+
+    missing = frame[mc.CASE].isna().to_numpy() if mc.CASE in frame.columns else None
+    if missing is not None and missing.any():
+        first = int(missing.argmax()) + 1
+        raise LogFileError(f"{file_name}: {int(missing.sum())} events have no case id (the first is data row "
+                           f"{first}); every system event needs one: fill them in or drop those rows (a merged "
+                           "log with unattributed tasks goes in with `taskloom merge --study`)")
+
+
 def import_frame(store: Store, study_id: int, file_name: str, options: Options,
                  frame: pd.DataFrame, *, hash_case_ids: bool = False, case_prefix: str = "",
                  actor: str = "cli", progress: Progress | None = None) -> ImportInfo:
     """Map a read system log to store rows and store it as one import of the study
     (``progress(rows stored, rows)`` while storing)."""
+    _require_cases(frame, file_name)
     key = store.study_key(study_id) if hash_case_ids else None
     rows = sysimport.to_rows(frame, key, case_prefix)
     mapping: dict[str, Any] = sysimport.given_options(options)

@@ -74,6 +74,10 @@ def with_tasks(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], bool]:
 
 def link_and_merge(rows: pd.DataFrame, system_log: pd.DataFrame, options: LinkOptions | None = None) -> Merge:
     """Tasks (discovered when missing), their links to ``system_log`` cases, the merged log."""
+    missing = [c for c in ("ts", "user") if c not in rows.columns]
+    if missing:
+        raise UserError(f"the UI events have no {' and '.join(missing)} column; give a file as `taskloom export` "
+                        "writes it (wire-format columns)")
     rows, labels, discovered = with_tasks(rows)
     events = link_events(rows)
     if labels and "task_label" not in events.columns:

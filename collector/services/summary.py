@@ -41,17 +41,24 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def write_summary(merged: pd.DataFrame, path: str | os.PathLike[str]) -> tuple[Path, Path]:
-    """Write the per-case summary to ``path`` (.csv) and the per-activity one beside it
-    (see ``activities_path``); returns both paths. Seconds are plain numbers (``_s``)."""
-    from taskloom.mining.twolevel import activity_summary, case_summary
-
+def check_summary_path(path: str | os.PathLike[str]) -> Path:
+    """The summary path if it can be written (a .csv name in an existing folder), else a
+    SummaryPathError naming the fix; callers check it before a long merge."""
     out = Path(path)
     if out.suffix.lower() != ".csv":
         raise SummaryPathError(f"--summary {out}: the summary is CSV; give a name ending in .csv")
     if out.is_dir() or not out.parent.is_dir():
         raise SummaryPathError(f"--summary {out}: {'is a directory' if out.is_dir() else 'no such folder'}; "
                                "give a file name such as summary.csv in an existing folder")
+    return out
+
+
+def write_summary(merged: pd.DataFrame, path: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write the per-case summary to ``path`` (.csv) and the per-activity one beside it
+    (see ``activities_path``); returns both paths. Seconds are plain numbers (``_s``)."""
+    from taskloom.mining.twolevel import activity_summary, case_summary
+
+    out = check_summary_path(path)
     cases = case_summary(merged)
     acts = activity_summary(merged)
     second = activities_path(out)

@@ -34,10 +34,17 @@ class AnalysisArea(StoreBase):
         return int(row[0]), int(row[1] or 0)
 
     def links_version(self, study_id: int) -> int:
-        """Task instances of the study's stored merge (0: none); changes with each merge."""
-        ti = t.task_instances
+        """Which stored merge the study has (0: none): the audit id of its last replacement.
+
+        Every merge replaces the links in one transaction that writes an audit row, so a
+        re-run with other options (same number of task instances, other links) is a new
+        version too.
+        """
+        a = t.audit_log
         with self.engine.connect() as conn:
-            n = conn.execute(sa.select(sa.func.count()).select_from(ti).where(ti.c.study_id == study_id)).scalar()
+            n = conn.execute(sa.select(sa.func.max(a.c.id)).where(
+                a.c.action == "links.replace", a.c.object_type == "study",
+                a.c.object_id == str(int(study_id)))).scalar()
             conn.rollback()
         return int(n or 0)
 

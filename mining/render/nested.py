@@ -89,22 +89,48 @@ def _edge_values(dfg: DFG) -> dict[tuple[str, str], dict[str, float]]:
             for s, t, *vals in zip(e["source"], e["target"], *(e[c].tolist() for c in cols), strict=True)}
 
 
-def _label_point(points: tuple[tuple[float, float], ...]) -> tuple[float, float]:
-    """The middle of the route's longest piece (where a label has the most room)."""
-    best, at = -1.0, points[0]
-    for (x0, y0), (x1, y1) in itertools.pairwise(points):
-        d = abs(x1 - x0) + abs(y1 - y0)
-        if d > best + 1e-9:
-            best, at = d, ((x0 + x1) / 2, (y0 + y1) / 2)
+Rect = tuple[float, float, float, float]
+
+
+def _text_rect(x: float, y: float, text: str) -> Rect:
+    """The box an 11 px arc label centred at (x, y) takes (approximate glyph width)."""
+    w = 0.6 * 11 * len(text) + 4
+    return (x - w / 2, y - 8, x + w / 2, y + 7)
+
+
+def _overlaps(a: Rect, b: Rect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_point(points: tuple[tuple[float, float], ...], text: str, obstacles: list[Rect],
+                 placed: list[Rect]) -> tuple[float, float]:
+    """Where an arc's label goes: along its pieces, longest first (middle, then a third of the
+    way from either end), at the first spot clear of node boxes and earlier labels; the
+    middle of the longest piece when none is. The chosen spot is added to ``placed``."""
+    pieces = sorted(((abs(x1 - x0) + abs(y1 - y0), i) for i, ((x0, y0), (x1, y1))
+                     in enumerate(itertools.pairwise(points))), key=lambda p: (-p[0], p[1]))
+    fallback = None
+    for _, i in pieces:
+        (x0, y0), (x1, y1) = points[i], points[i + 1]
+        for t in (0.5, 0.3, 0.7):
+            x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+            fallback = fallback or (x, y)
+            rect = _text_rect(x, y, text)
+            if not any(_overlaps(rect, o) for o in obstacles) and not any(_overlaps(rect, o) for o in placed):
+                placed.append(rect)
+                return x, y
+    at = fallback or points[0]
+    placed.append(_text_rect(at[0], at[1], text))
     return at
 
 
-def _arc(route: Route, text: str, f: float, max_f: float, marker: str, src: str, tgt: str) -> str:
+def _arc(route: Route, text: str, f: float, max_f: float, marker: str, src: str, tgt: str,
+         at: tuple[float, float]) -> str:
     terminal = route.source in (_START, _END) or route.target in (_START, _END)
     g = arc_gray(f, max_f)
     sw = min(arc_width(f, max_f), 3.0) if terminal else arc_width(f, max_f)
     d = "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in route.points)
-    lx, ly = _label_point(route.points)
+    lx, ly = at
     dash = ' stroke-dasharray="5,4"' if terminal else ""
     return (f'<g class="arc{" terminal" if terminal else ""}" data-source={quoteattr(src)} '
             f'data-target={quoteattr(tgt)}><title>{escape(f"{src} → {tgt}: {text}")}</title>'
@@ -152,19 +178,19 @@ def _draw_graph(dfg: DFG, lay: GraphLayout, overlay: str, marker: Callable[[str]
     max_f = max([v["frequency"] for v in vals.values()] + list(dfg.start.values())
                 + list(dfg.end.values()) + [1])
     out = ['<g class="arcs">']
+    obstacles = [(b.left - 2, b.top - 2, b.left + b.w + 2, b.top + b.h + 2) for b in lay.boxes.values()]
+    placed: list[Rect] = []
     for route in lay.routes:
-        if route.source == _START:
-            count = dfg.start.get(route.target, 0)
+        if route.source == _START or route.target == _END:
+            start = route.source == _START
+            count = float(dfg.start.get(route.target, 0) if start else dfg.end.get(route.source, 0))
             text = human_pct(count, dfg.total_cases) if overlay == "case-pct" else human_count(count)
-            out.append(_arc(route, text, count, max_f, marker(arc_gray(count, max_f)), "▶ start", route.target))
-        elif route.target == _END:
-            count = dfg.end.get(route.source, 0)
-            text = human_pct(count, dfg.total_cases) if overlay == "case-pct" else human_count(count)
-            out.append(_arc(route, text, count, max_f, marker(arc_gray(count, max_f)), route.source, "■ end"))
+            src, tgt, f = ("▶ start" if start else route.source), (route.target if start else "■ end"), count
         else:
             v = vals[(route.source, route.target)]
-            out.append(_arc(route, arc_value_text(v, overlay, dfg.total_cases), v["frequency"], max_f,
-                            marker(arc_gray(v["frequency"], max_f)), route.source, route.target))
+            text, src, tgt, f = arc_value_text(v, overlay, dfg.total_cases), route.source, route.target, v["frequency"]
+        at = _label_point(route.points, text, obstacles, placed)
+        out.append(_arc(route, text, f, max_f, marker(arc_gray(f, max_f)), src, tgt, at))
     for (s, t), v in sorted(vals.items()):
         if s == t and s in lay.boxes:
             box = lay.boxes[s]

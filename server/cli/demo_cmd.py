@@ -254,6 +254,27 @@ def mine(store: Store, study: Study, out_dir: Path) -> None:
              f"{len(dfg.edges)} arcs): {map_path}")
 
 
+def two_level_map(merged: pd.DataFrame, out_dir: Path) -> None:
+    """The two-level map of the merged log (``two_level_map.svg``): the audit log's map with the
+    desk work at each activity; the activity with the most linked task instances expanded."""
+    from taskloom.mining.render.nested import render_two_level_svg
+    from taskloom.mining.twolevel import two_level_model
+
+    model = two_level_model(merged)
+    if len(model.full.nodes) == 0:
+        return
+    busiest = max(model.desk.values(), key=lambda d: (d.tasks, d.activity))
+    expand = [busiest.activity] if busiest.tasks else []
+    if expand:
+        model = two_level_model(merged, expand=expand)
+    path = out_dir / "two_level_map.svg"
+    write_atomically(path, render_two_level_svg(model))
+    u = model.unattributed
+    _say(f"[5/6] two-level map ({len(model.full.nodes)} activities with their desk work, "
+         f"{model.task_rows - u.tasks} linked and {u.tasks} unattributed task instances"
+         f"{', ' + expand[0] + ' expanded' if expand else ''}): {path}")
+
+
 def documentation_time(store: Store, study: Study, out_dir: Path) -> None:
     """The cohort's EHR-Time8 and WOW8 with the generated schedule and visits; the HTML report."""
     from taskloom.collector.metrics.html import render_html
@@ -296,6 +317,7 @@ def link_cases(store: Store, study: Study, out_dir: Path,
     _say(f"[5/6] linking: {len(task)} task instances → " + ", ".join(
         f"{m} {int(counts.get(m, 0))}" for m in ("id", "time", "propagated", "none"))
          + f" in {time.monotonic() - t0:.1f} s; wrote {merged_path}")
+    two_level_map(result.merged, out_dir)
     truth_file = out_dir / "ui_events.csv"
     if truth_file.exists():
         truth = pd.read_csv(truth_file, usecols=["event_id", "truth_case"], dtype=str)

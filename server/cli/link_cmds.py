@@ -51,13 +51,18 @@ def register(sub: Any) -> None:
                    help="also write one row per UI event: " + ",".join(
                        ("event_id", "task_type", "task_instance", "case_id", "system_activity", "method",
                         "confidence")))
+    m.add_argument("--summary", type=Path, default=None, metavar="OUT.csv",
+                   help="also write per case: touch time, elapsed time, flow efficiency, staff, task instances, "
+                        "app switches (OUT.csv); per system activity: desk time, rework, top task types "
+                        "(OUT.activities.csv)")
     m.add_argument("--case-pattern", default=None, metavar="REGEX",
                    help="regex with one group around the case id in titles, URLs and element names "
                         "(default: keyed patient tokens NHS#xxxxxxxx and valid NHS numbers)")
     m.add_argument("--user-map", type=Path, default=None, metavar="MAP.csv",
                    help="CSV with columns user,resource: desktop user → system-log resource")
-    m.add_argument("--max-skew", type=float, default=120.0, metavar="SECONDS",
-                   help="clock skew tolerated between workstations and the system (default: %(default)s)")
+    m.add_argument("--max-skew", default="120s", metavar="DURATION",
+                   help="clock skew tolerated between workstations and the system, e.g. 90s, 2m or 120 "
+                        "(seconds; default: %(default)s)")
     m.add_argument("--tiers", type=_tiers, default=TIERS, metavar="LIST",
                    help="linking tiers to run, comma separated (default: id,time,propagation)")
     m.add_argument("--study", default=None, metavar="NAME",
@@ -95,12 +100,16 @@ def _options(args: argparse.Namespace) -> Any:
     from taskloom.collector.services.linking import user_map_from_frame
 
     compile_pattern(args.case_pattern)  # a bad pattern fails before any file is read
-    if args.max_skew < 0:
-        raise CliError("--max-skew must be zero or more seconds")
+    from taskloom.durations import DurationError, parse_duration
+
+    try:
+        max_skew = parse_duration(args.max_skew)
+    except DurationError as exc:
+        raise CliError(f"--max-skew: {exc}") from None
     user_map = None
     if args.user_map is not None:
         user_map = user_map_from_frame(_read_rows(args.user_map), str(args.user_map))
-    return LinkOptions(case_pattern=args.case_pattern, user_map=user_map, max_skew_s=args.max_skew,
+    return LinkOptions(case_pattern=args.case_pattern, user_map=user_map, max_skew_s=float(max_skew),
                        tiers=args.tiers)
 
 
@@ -131,6 +140,10 @@ def _check_output(path: Path | None) -> None:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     _check_output(args.output)
+    if args.summary is not None:
+        from taskloom.collector.services.summary import check_summary_path
+
+        check_summary_path(args.summary)  # before a long merge, not after
     options = _options(args)
     if args.study is not None:
         if args.ui_events or args.system_log:
@@ -162,9 +175,13 @@ def cmd_merge(args: argparse.Namespace) -> int:
     parts = ", ".join(f"{m} {int(counts.get(m, 0))}" for m in ("id", "time", "propagated", "none"))
     sys.stdout.write(f"{len(task)} task instances{' (discovered)' if result.discovered else ''}, "
                      f"{int((result.merged['level'] == 'case').sum())} system events; links: {parts}\n")
-    for path in (args.output, args.links):
-        if path is not None:
-            sys.stdout.write(f"wrote {path}\n")
+    written = [p for p in (args.output, args.links) if p is not None]
+    if args.summary is not None:
+        from taskloom.collector.services.summary import write_summary
+
+        written += write_summary(result.merged, args.summary)
+    for path in written:
+        sys.stdout.write(f"wrote {path}\n")
     return 0
 
 

@@ -98,6 +98,20 @@ def test_import_with_bad_mapping_names_the_column(db: str, shared_data: Path) ->
     assert "Patient" in line and "Case ID" in line
 
 
+def test_import_of_events_without_a_case_id_is_one_line_error(db: str, tmp_path: Path) -> None:
+    run_cli(db, "study", "create", "no-case")
+    path = tmp_path / "log.csv"
+    path.write_text("case:concept:name,concept:name,time:timestamp\n"
+                    "c1,A,2026-03-02T08:00:00Z\n,B,2026-03-02T08:05:00Z\nc1,C,2026-03-02T08:09:00Z\n")
+    line = _error_line(run_cli(db, "import", str(path), "--study", "no-case", check=False))
+    assert "log.csv: 1 events have no case id (the first is data row 2)" in line
+    store = Store.open(db)
+    try:
+        assert store.system_events_frame("no-case").empty  # nothing half-stored
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xes"])
 def test_export_one_row_per_event(db: str, tmp_path: Path, suffix: str) -> None:
     run_cli(db, "study", "create", "ward-a")

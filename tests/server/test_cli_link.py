@@ -91,6 +91,12 @@ def test_case_pattern_without_a_group_is_refused(hard: Path, tmp_path: Path) -> 
     assert not (tmp_path / "m.csv").exists()
 
 
+def test_max_skew_follows_the_duration_grammar(hard: Path, tmp_path: Path) -> None:
+    code, _, err = _run("merge", str(hard / "ui_events.csv"), str(hard / "system_log.csv"),
+                        "--max-skew", "2 minutes", "-o", str(tmp_path / "m.csv"))
+    _one_line_error(code, err, "--max-skew", "90s")
+
+
 def test_user_map_without_its_columns_is_refused(hard: Path, tmp_path: Path) -> None:
     bad = tmp_path / "map.csv"
     bad.write_text("login,ehr_id\nU#1,EHR-1\n")
@@ -117,6 +123,8 @@ def test_demo_study_export_merge_evaluate_and_study_equals_file(tmp_path: Path) 
                           "--no-serve")
     assert code == 0, err
     assert "links against the generator's truth: precision" in out
+    svg = (files / "two_level_map.svg").read_text()
+    assert svg.startswith("<svg") or svg.startswith("<?xml")
     code, _, err = _run("export", "--study", "ehr-demo", "-o", str(tmp_path / "ui.csv"), "--db", db)
     assert code == 0, err
     code, _, err = _run("merge", str(tmp_path / "ui.csv"), str(files / "system_log.csv"),
@@ -132,6 +140,16 @@ def test_demo_study_export_merge_evaluate_and_study_equals_file(tmp_path: Path) 
     assert code == 0, err
     precision, recall = _figures(table)
     assert precision >= 0.97 and recall >= 0.93
+    # OCEL 2.0 of the study, read back by pm4py: one event per merged row, tasks serve cases.
+    code, _, err = _run("merge", "--study", "ehr-demo", "-o", str(tmp_path / "study.sqlite"), "--db", db)
+    assert code == 0, err
+    with contextlib.redirect_stdout(io.StringIO()):
+        import pm4py
+
+        ocel = pm4py.read_ocel2_sqlite(str(tmp_path / "study.sqlite"))
+    assert len(ocel.events) == len(b)
+    linked = b[(b["level"] == "task") & b["case:concept:name"].notna()]
+    assert len(ocel.o2o) == len(linked)
     # A second run of the study merge is the same file (stored links replaced, not added).
     code, _, err = _run("merge", "--study", "ehr-demo", "-o", str(tmp_path / "again.csv"), "--db", db)
     assert code == 0, err

@@ -27,6 +27,30 @@ def _demo(db: str, out: Path, *extra: str, home: Path) -> subprocess.CompletedPr
                           env={**os.environ, "HOME": str(home)})
 
 
+def _check_two_level_map(out: Path, stdout: str) -> None:
+    """The demo's two-level map shows each activity's desk work as the merged log gives it."""
+    import statistics
+
+    from taskloom.mining.io import read_log
+    from taskloom.mining.render.style import human_duration, human_pct
+    from tests.mining.merged_factory import expected_desk
+    from tests.mining.render.maps import SVG, groups, texts
+
+    assert "two-level map (" in stdout and str(out / "two_level_map.svg") in stdout, stdout
+    svg = (out / "two_level_map.svg").read_text(encoding="utf-8")
+    nodes = {g.get("data-name"): g for g in groups(svg, "activity")}
+    want = expected_desk(read_log(out / "merged_log.csv"))
+    assert set(nodes) == set(want)
+    for act, d in want.items():
+        desk = texts(nodes[act].find(f"{SVG}g[@class='desk']"))  # type: ignore[arg-type]
+        if d["work"]:
+            assert desk[0] == (f"desk {human_duration(statistics.median(d['work']))} · "
+                               f"{human_pct(len(d['wcases']), len(d['cases']))} of cases")
+        else:
+            assert desk[0] == "no linked desk work"
+    assert len(groups(svg, "unattributed")) >= 1
+
+
 def test_demo_loads_mines_and_is_idempotent(tmp_path: Path) -> None:
     db, out = f"sqlite:///{tmp_path / 'demo.db'}", tmp_path / "files"
     first = _demo(db, out, "--no-serve", home=tmp_path)
@@ -53,6 +77,7 @@ def test_demo_loads_mines_and_is_idempotent(tmp_path: Path) -> None:
     assert root.tag.endswith("svg")
     for activity in system["concept:name"].unique():
         assert activity in (out / "process_map.svg").read_text()
+    _check_two_level_map(out, first.stdout)
     m = re.search(r"task-type ARI ([0-9.]+), boundary F1 ([0-9.]+)", first.stdout)
     assert m, first.stdout
     # One clinician: the cohort's EHR-Time8 and WOW8 are printed as suppressed, the report is written.

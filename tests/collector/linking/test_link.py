@@ -160,15 +160,55 @@ def test_a_task_running_across_two_system_events_is_cut_at_their_boundaries() ->
     assert set(res.events["method"]) == {"time"}
 
 
-@pytest.mark.parametrize(("pause", "expected"), [(1, "NHS#000000aa"), (60, "NHS#000000bb")])
-def test_a_glance_at_a_second_chart_split_off_by_discovery_stays_with_the_task(pause: int, expected: str) -> None:
+@pytest.mark.parametrize(("pause", "stay", "expected"), [(1, 2, "NHS#000000aa"), (60, 2, "NHS#000000bb"),
+                                                         (1, 25, "NHS#000000bb")])
+def test_a_glance_at_a_second_chart_split_off_by_discovery_stays_with_the_task(pause: int, stay: int,
+                                                                               expected: str) -> None:
+    # t1 and t3 on A's chart, t2 on B's chart for ``stay`` seconds, ``pause`` seconds either side.
     a, b = "Note · NHS#000000aa", "Summary · NHS#000000bb"
+    t2 = 40 + pause
+    t3 = t2 + stay + pause
     ev = _frame([("u", "t1", 0, a, "note"), ("u", "t1", 20, a, "note"), ("u", "t1", 40, a, "note"),
-                 ("u", "t2", 40 + pause, b, "summary"), ("u", "t2", 42 + pause, b, "summary"),
-                 ("u", "t3", 43 + 2 * pause, a, "note"), ("u", "t3", 60 + 2 * pause, a, "note")])
-    system = _system([("NHS#000000aa", "Note", 70 + 2 * pause, "x"), ("NHS#000000bb", "Review", 5, "x")])
+                 ("u", "t2", t2, b, "summary"), ("u", "t2", t2 + stay, b, "summary"),
+                 ("u", "t3", t3, a, "note"), ("u", "t3", t3 + 30, a, "note")])
+    system = _system([("NHS#000000aa", "Note", t3 + 40, "x"), ("NHS#000000bb", "Review", 5, "x")])
     t = link_tasks(ev, system, LinkOptions(tiers=("id",))).tasks
     assert t.loc["t2", "case_id"] == expected and t.loc["t2", "method"] == "id"
     if expected == "NHS#000000aa":  # a glance: the other chart is the secondary link
         assert t.loc["t2", "secondary_case"] == "NHS#000000bb"
         assert t.loc["t2", "confidence"] < t.loc["t1", "confidence"]
+
+
+def test_empty_inputs_give_empty_links_not_errors() -> None:
+    from taskloom.collector.linking.merged import build_merged_log
+
+    system = _system([("C1", "Book", 60, "x")])
+    none = link_tasks(_frame([]), system, LinkOptions())
+    assert none.tasks.empty and none.events.empty
+    assert len(build_merged_log(system, none.tasks, none.tasks)) == 1
+    one = link_tasks(_frame([("u", "t1", 0, "List", "work")]), system.iloc[:0], LinkOptions())
+    merged = build_merged_log(system.iloc[:0], one.tasks, one.tasks)
+    assert merged["link_method"].tolist() == ["none"]
+
+
+def test_work_just_before_a_system_event_starts_is_not_pulled_into_it() -> None:
+    # Twelve charts linked by id teach the associations (chart work → "Review"); then one
+    # discovered instance holds inbox work (0–40 s) and hidden chart work inside C9's span
+    # (50–110 s). The cut at the span start separates them: only the second piece is C9's.
+    rows, sys_rows = [], []
+    for k in range(12):
+        t0 = 1000 + 200 * k
+        case = f"NHS#0000{k:04x}"
+        rows += [("u", f"c{k}", t0, f"Chart · {case}", "chart"), ("u", f"c{k}", t0 + 30, f"Chart · {case}", "chart")]
+        sys_rows.append((case, "Review", t0 + 30, "EHR-1"))
+    rows += [("u", "mix", s, "Inbox", "inbox") for s in (0, 10, 20, 40)]
+    rows += [("u", "mix", s, "Chart", "inbox") for s in (55, 70, 90, 110)]
+    rows += [("u", f"i{k}", 3000 + 100 * k, "Inbox", "inbox") for k in range(10)]
+    system = _system([*sys_rows, ("NHS#00000c09", "Review", 110, "EHR-1")])
+    system["start_timestamp"] = system["time:timestamp"] - pd.Timedelta(seconds=30)
+    system.loc[system.index[-1], "start_timestamp"] = pd.Timestamp("2026-03-02T09:00:50Z")
+    res = link_tasks(_frame(rows), system, LinkOptions(user_map={"u": "EHR-1"}))
+    ev = res.events.set_index("event_id")
+    inbox_part, chart_part = [f"e{i}" for i in range(24, 28)], [f"e{i}" for i in range(28, 32)]
+    assert ev.loc[chart_part, "case_id"].tolist() == ["NHS#00000c09"] * 4
+    assert ev.loc[inbox_part, "case_id"].isna().all()

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from taskloom.collector import schema
+from taskloom.collector.linking.link import LinkOptions
 from taskloom.collector.linking.merged import MERGED_COLUMNS
 from taskloom.collector.services.linking import (
     link_and_merge,
@@ -96,6 +97,18 @@ def test_rerun_replaces_instead_of_adding(loaded: Loaded) -> None:
     pd.testing.assert_frame_equal(_contract(first.merged), _contract(again.merged))
 
 
+def test_each_merge_is_a_new_links_version(loaded: Loaded) -> None:
+    """Caches of the console key on it: a re-run with other options can keep the number of
+    task instances and change every link, so the version is per run, not a count."""
+    store, study_id = loaded.store, loaded.study_id
+    run_merge(store, study_id, discovered=loaded.discovered)
+    first, counts = store.links_version(study_id), _counts(store, study_id)
+    run_merge(store, study_id, discovered=loaded.discovered)
+    second = store.links_version(study_id)
+    assert _counts(store, study_id) == counts  # a count could not tell the two runs apart
+    assert first > 0 and second > first
+
+
 def test_study_merge_equals_the_file_merge(loaded: Loaded) -> None:
     stored = run_merge(loaded.store, loaded.study_id, discovered=loaded.discovered)
     rows, labels = loaded.discovered
@@ -106,7 +119,6 @@ def test_study_merge_equals_the_file_merge(loaded: Loaded) -> None:
 
 
 def test_failed_merge_keeps_the_previous_one(loaded: Loaded) -> None:
-    from taskloom.collector.linking.link import LinkOptions
 
     store, study_id = loaded.store, loaded.study_id
     run_merge(store, study_id, discovered=loaded.discovered)

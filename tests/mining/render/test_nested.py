@@ -129,3 +129,43 @@ def test_bad_options_are_refused(merged: pd.DataFrame) -> None:
         render_two_level_svg(model, overlay="colour")
     with pytest.raises(ValueError, match="direction"):
         render_two_level_svg(model, direction="RL")
+
+
+def _label_and_box_rects(scope: ET.Element) -> tuple[list[tuple[float, ...]], list[tuple[float, ...]]]:
+    """Arc-label and node rectangles drawn in ``scope``'s own coordinates (nested task maps,
+    which have their own, are left out)."""
+    nested = {id(e) for tm in scope.iter(f"{SVG}g") if tm is not scope and tm.get("class") == "taskmap"
+              for e in tm.iter()}
+    labels: list[tuple[float, ...]] = []
+    boxes: list[tuple[float, ...]] = []
+    for g in scope.iter(f"{SVG}g"):
+        if id(g) in nested:
+            continue
+        cls = (g.get("class") or "").split()
+        if "arc" in cls and "loop" not in cls:
+            t = g.find(f"{SVG}text")
+            assert t is not None and t.text
+            x, y, w = float(t.get("x", 0)), float(t.get("y", 0)) - 4, 0.6 * 11 * len(t.text) + 4
+            labels.append((x - w / 2, y - 8, x + w / 2, y + 7))
+        elif "node" in cls and (rect := g.find(f"{SVG}rect")) is not None:
+            x, y = float(rect.get("x", 0)), float(rect.get("y", 0))
+            boxes.append((x, y, x + float(rect.get("width", 0)), y + float(rect.get("height", 0))))
+    return labels, boxes
+
+
+def test_arc_labels_keep_clear_of_boxes_and_of_each_other() -> None:
+    dense = merged_log(n_cases=200, seed=4)
+    svg = render_two_level_svg(two_level_model(dense, expand=["Triage", "Discharge"]))
+    root = ET.fromstring(svg)
+
+    def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    scopes = [next(g for g in root.iter(f"{SVG}g") if g.get("class") == "map")]
+    scopes += [g for g in root.iter(f"{SVG}g") if g.get("class") == "taskmap"]
+    assert len(scopes) == 3
+    for scope in scopes:
+        labels, boxes = _label_and_box_rects(scope)
+        assert len(labels) > 3 and boxes
+        assert not [(a, b) for a in labels for b in boxes if overlap(a, b)]
+        assert not [(a, b) for i, a in enumerate(labels) for b in labels[i + 1:] if overlap(a, b)]
