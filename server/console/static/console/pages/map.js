@@ -41,8 +41,9 @@ function selectControl(label, id, options, value, onChange) {
 let timer = null;
 function schedule(delay = 15) {
   clearTimeout(timer);
-  // Discovery costs more than a map redraw: let a dragged noise slider settle first.
-  timer = setTimeout(load, state.view === "bpmn" ? Math.max(delay, 250) : delay);
+  // Discovery costs more than a map redraw: let a dragged slider settle first (a select's
+  // change, delay 0, goes at once).
+  timer = setTimeout(load, state.view === "bpmn" && delay > 0 ? Math.max(delay, 250) : delay);
 }
 
 function bpmnParams() {
