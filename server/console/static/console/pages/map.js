@@ -178,7 +178,8 @@ function draw(next) {
   if (!sameCanvas || !view.fitted) fit();
   else applyView();
   const shownArcs = doc.edges.length;
-  els.counts.textContent = `Showing ${doc.nodes.length} of ${doc.node_count} nodes and ${shownArcs} of ${doc.edge_count} arcs.`;
+  els.counts.textContent = `Showing ${doc.nodes.length} of ${doc.node_count} nodes and ${shownArcs} of ${doc.edge_count} arcs.`
+    + (doc.unattributed && doc.unattributed.tasks ? ` ${fmt.count(doc.unattributed.tasks)} unattributed task instances are grouped under the map.` : "");
   if (selected) showDetails(byName.get(selected));
   document.body.dataset.mapVersion = String(Number(document.body.dataset.mapVersion || 0) + 1);
 }
