@@ -5,8 +5,11 @@ Plain data and one token bucket; the server fills ``Limits`` from its settings.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from taskloom.agent.protocol import MAX_BATCH_EVENTS, MAX_BODY_BYTES
@@ -23,7 +26,7 @@ class Limits:
     body_timeout_s: float = 30.0                # reading a request body; 408 after
     max_upload_bytes: int = 512 * 1024 * 1024   # system-log uploads (and their inflated size)
     max_json_bytes: int = 1024 * 1024           # any other request body (admin, console, enrol)
-    max_concurrent_bodies: int = 4              # /events bodies held in memory at once
+    max_body_memory_bytes: int = 4 * MAX_BODY_BYTES  # /events bodies in memory at once (bytes)
     max_attrs_bytes: int = 16 * 1024            # one event's attrs as JSON; quarantined above
     max_attrs_depth: int = 16                   # nesting of one event's attrs
     max_attrs_items: int = 1000                 # values (list items, map entries) in attrs
@@ -36,6 +39,49 @@ class Limits:
 #: Integers the store keeps are 64-bit signed on every backend.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+
+
+class ByteBudget:
+    """Bytes of request bodies the server holds at once (an asyncio byte semaphore).
+
+    ``hold(n)`` waits until ``n`` bytes are free; a holder that finds it needs more (a
+    gzip body inflates) lets go and waits for the larger amount, so two holders can
+    never wait on each other. A request never asks for more than the whole budget.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = max(1, total)
+        self.free = self.total
+        self._changed = asyncio.Condition()
+
+    async def _take(self, n: int) -> int:
+        n = max(0, min(n, self.total))
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.free >= n)
+            self.free -= n
+        return n
+
+    async def _give(self, n: int) -> None:
+        async with self._changed:
+            self.free += n
+            self._changed.notify_all()
+
+    @contextlib.asynccontextmanager
+    async def hold(self, n: int) -> AsyncIterator[Callable[[int], Awaitable[None]]]:
+        """Hold ``n`` bytes for the block; it gets ``grow(m)`` to hold ``m`` instead."""
+        held = await self._take(n)
+
+        async def grow(m: int) -> None:
+            nonlocal held
+            if m > held:
+                await self._give(held)
+                held = 0
+                held = await self._take(m)
+
+        try:
+            yield grow
+        finally:
+            await self._give(held)
 
 
 class TokenBuckets:

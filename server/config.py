@@ -45,8 +45,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=_LIMITS.max_upload_bytes, ge=1024)
     max_json_bytes: int = Field(default=_LIMITS.max_json_bytes, ge=1024,
                                 description="any request body but /events and uploads")
-    max_concurrent_bodies: int = Field(default=_LIMITS.max_concurrent_bodies, ge=1,
-                                       description="/events bodies in memory at once")
+    max_body_memory_bytes: int = Field(default=_LIMITS.max_body_memory_bytes, ge=1024,
+                                       description="bytes of /events bodies in memory at once")
     max_attrs_bytes: int = Field(default=_LIMITS.max_attrs_bytes, ge=256)
     max_attrs_depth: int = Field(default=_LIMITS.max_attrs_depth, ge=1, le=200)
     max_attrs_items: int = Field(default=_LIMITS.max_attrs_items, ge=1)
@@ -81,7 +81,7 @@ class Settings(BaseSettings):
             max_body_bytes=self.max_body_bytes, max_batch_events=self.max_batch_events,
             rate_per_s=self.rate_per_s, rate_burst=self.rate_burst,
             body_timeout_s=self.body_timeout_s, max_upload_bytes=self.max_upload_bytes,
-            max_json_bytes=self.max_json_bytes, max_concurrent_bodies=self.max_concurrent_bodies,
+            max_json_bytes=self.max_json_bytes, max_body_memory_bytes=self.max_body_memory_bytes,
             max_attrs_bytes=self.max_attrs_bytes, max_attrs_depth=self.max_attrs_depth,
             max_attrs_items=self.max_attrs_items, auth_fail_per_s=self.auth_fail_per_s,
             auth_fail_burst=self.auth_fail_burst, header_timeout_s=self.header_timeout_s,

@@ -15,8 +15,6 @@ format. The pieces:
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import FastAPI
 
 from taskloom.collector.api.errors import install_error_handlers
@@ -32,7 +30,7 @@ from taskloom.collector.api.routes import (
     studies,
     tokens,
 )
-from taskloom.collector.limits import Limits, TokenBuckets
+from taskloom.collector.limits import ByteBudget, Limits, TokenBuckets
 from taskloom.collector.store import Store
 
 ROUTERS = (agent.router, events.router, studies.router, devices.router, imports.router,
@@ -45,7 +43,7 @@ def install(app: FastAPI, store: Store, limits: Limits | None = None) -> None:
     app.state.store = store
     app.state.limits = limits
     app.state.buckets = TokenBuckets(limits.rate_per_s, limits.rate_burst)
-    app.state.body_slots = asyncio.Semaphore(limits.max_concurrent_bodies)
+    app.state.body_budget = ByteBudget(max(limits.max_body_memory_bytes, limits.max_body_bytes))
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)

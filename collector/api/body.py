@@ -36,7 +36,7 @@ async def _collect(request: Request, limits: Limits) -> bytes:
     return b"".join(chunks)
 
 
-def _inflate(body: bytes, encoding: str, limits: Limits) -> bytes:
+def inflate(body: bytes, encoding: str, limits: Limits) -> bytes:
     """The body decoded by its Content-Encoding (identity or gzip), bounded by the limit."""
     if encoding in ("", "identity"):
         return body
@@ -55,16 +55,30 @@ def _inflate(body: bytes, encoding: str, limits: Limits) -> bytes:
     return data
 
 
-async def read_body(request: Request, limits: Limits) -> bytes:
-    """The request body, inflated; 413 over the limit, 408 for a sender slower than the
-    body timeout, 400/415 for bad or unsupported gzip."""
+async def read_raw(request: Request, limits: Limits) -> bytes:
+    """The request body as sent (not inflated); 413 over the limit, 408 for a sender
+    slower than the body timeout."""
     try:
-        body = await asyncio.wait_for(_collect(request, limits), limits.body_timeout_s)
+        return await asyncio.wait_for(_collect(request, limits), limits.body_timeout_s)
     except TimeoutError:
         raise HTTPException(408, f"the request body did not arrive within "
                                  f"{limits.body_timeout_s:g} s; retry") from None
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
-    return _inflate(body, encoding, limits)
+
+
+def encoding_of(request: Request) -> str:
+    return request.headers.get("content-encoding", "identity").strip().lower()
+
+
+def inflated_size(body: bytes, encoding: str, limits: Limits) -> int:
+    """How big ``body`` says it is once decoded: its own length, or for gzip the size in
+    its trailer (ISIZE). 413 at once when that is over the limit — a gzip bomb is refused
+    without inflating a byte."""
+    if encoding not in ("gzip", "x-gzip") or len(body) < 18:
+        return len(body)
+    size = int.from_bytes(body[-4:], "little")
+    if size > limits.max_body_bytes:
+        raise _too_large(limits, "decoded body")
+    return size
 
 
 async def save_upload(upload: UploadFile, limits: Limits, tmpdir: str) -> Path:

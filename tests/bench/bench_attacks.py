@@ -14,7 +14,7 @@ Attacks (each against a live server on loopback, SQLite):
 The server's resident memory is sampled from /proc/<pid>/status every 10 ms during each
 attack. The baseline is the same server idle (after start and one request). The peer
 for attack 2, in the same run, is a server whose cap on bodies held at once is lifted
-(``TASKLOOM_MAX_CONCURRENT_BODIES=45``): what the cap saves. Printed: peak RSS, growth
+(``TASKLOOM_MAX_BODY_MEMORY_BYTES`` = 45 × 8 MiB): what the cap saves. Printed: peak RSS, growth
 over the baseline, and ratios.
 
     .venv/bin/python tests/bench/bench_attacks.py [--quick]
@@ -260,7 +260,7 @@ def main() -> None:
         if "2" in args.only:
             capped = attack_attrs(work, concurrency, n_items, {}, "capped")
             uncapped = attack_attrs(work, concurrency, n_items,
-                                    {"TASKLOOM_MAX_CONCURRENT_BODIES": str(concurrency)},
+                                    {"TASKLOOM_MAX_BODY_MEMORY_BYTES": str(concurrency * 8 * MB)},
                                     "peer: no cap")
             print(f"2 ratio peak growth uncapped/capped: {uncapped / max(capped, 1):.1f}x",
                   flush=True)

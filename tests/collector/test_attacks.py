@@ -8,6 +8,7 @@ full size).
 from __future__ import annotations
 
 import contextlib
+import gzip
 import socket
 import threading
 import time
@@ -209,6 +210,26 @@ def test_nesting_past_the_json_parser_limit_is_a_400_and_quarantined(server: Liv
         assert r.status_code == 400 and "not valid JSON" in r.json()["detail"]
         assert c.post("/api/v1/events", json={"events": wire_batch(2, 10)}).status_code == 200
     assert [q.event_id for q in _quarantine(server, dev["device_id"])] == [None]
+
+
+def test_gzip_bomb_to_events_is_refused_by_its_trailer_before_inflating(
+        server: LiveCollector) -> None:
+    dev = server.enroll(server.study)
+    pid = _pid(server)
+    before = memory_kib(pid)["VmHWM"]
+    bomb = gzip.compress(b'{"events": [' + b" " * (500 * MB) + b"]}", compresslevel=1)
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    with server.client(dev["device_token"]) as c:
+        r = c.post("/api/v1/events", content=bomb, headers=headers)
+        assert r.status_code == 413 and "decoded body" in r.json()["detail"]
+        assert (memory_kib(pid)["VmHWM"] - before) < RSS_GROWTH_LIMIT_KIB
+        # a trailer that understates the size is not valid gzip (zlib checks it): 400
+        packed = bytearray(gzip.compress(orjson.dumps({"events": wire_batch(300)})))
+        packed[-4:] = (100).to_bytes(4, "little")
+        r = c.post("/api/v1/events", content=bytes(packed), headers=headers)
+        assert r.status_code == 400 and "not valid gzip" in r.json()["detail"]
+        ok = c.post("/api/v1/events", json={"events": wire_batch(3)}, headers={})
+    assert ok.status_code == 200
 
 
 def test_concurrent_big_attrs_bodies_stay_within_memory_bound(server: LiveCollector) -> None:

@@ -226,3 +226,22 @@ def test_event_id_of_another_device_is_rejected_on_every_backend(store: Store) -
     frame = store.ui_events_frame("s1")
     assert list(frame.query(f"event_id == '{taken['event_id']}'")["device_id"]) == [first.id]
     assert _send(store, first, [taken])[0] == [taken["event_id"]]  # its owner may re-send it
+
+
+def test_poisoned_events_are_quarantined_and_neighbours_stored_on_every_backend(store: Store) -> None:
+    device = _device(store)
+    nested: dict = {}
+    for _ in range(300):
+        nested = {"a": nested}
+    events = wire_batch(6)
+    events[1]["seq"] = 2**63
+    events[2]["x"] = -(2**63) - 1
+    events[3]["attrs"] = nested
+    events[4]["attrs"] = {"big": "x" * 20_000}
+    accepted, rejected = _send(store, device, events)
+    assert accepted == [events[0]["event_id"], events[5]["event_id"]]
+    assert [r.index for r in rejected] == [1, 2, 3, 4]
+    assert "64-bit" in rejected[0].reason and "nested deeper" in rejected[2].reason
+    assert "bytes as JSON" in rejected[3].reason
+    assert len(store.list_quarantine(device_id=device.id)) == 4
+    assert store.count_ui_events() == 2

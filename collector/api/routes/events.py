@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from taskloom.agent.protocol import API_PREFIX, EVENTS_PATH, event_json_schema
-from taskloom.collector.api.body import read_body
+from taskloom.collector.api.body import encoding_of, inflate, inflated_size, read_raw
 from taskloom.collector.api.deps import (
     AdminAuth,
     BucketsDep,
@@ -26,6 +26,7 @@ from taskloom.collector.api.deps import (
 )
 from taskloom.collector.api.errors import errors
 from taskloom.collector.api.models import IngestOut, QuarantineOut
+from taskloom.collector.limits import ByteBudget
 from taskloom.collector.services.ingest import ingest_body
 from taskloom.collector.store import QuarantineEntry
 
@@ -60,8 +61,21 @@ async def post_events(request: Request, device: DeviceAuth, store: StoreDep,
         raise HTTPException(429, f"over the rate limit of {limits.rate_per_s:g} requests/s for "
                                  f"this device; retry after {retry} s",
                             headers={"Retry-After": str(retry)})
-    async with request.app.state.body_slots:  # bodies held in memory at once are capped
-        raw = await read_body(request, limits)
+    # Bodies in memory at once are bounded in bytes (ByteBudget): a body holds its
+    # declared length while it arrives (the limit when it declares none), then its length
+    # plus what it says it inflates to (gzip's trailer) before it is inflated and parsed.
+    declared = request.headers.get("content-length", "")
+    reserve = int(declared) if declared.isdigit() else limits.max_body_bytes
+    budget: ByteBudget = request.app.state.body_budget
+    encoding = encoding_of(request)
+    async with budget.hold(min(reserve, limits.max_body_bytes)) as grow:
+        body = await read_raw(request, limits)
+        if encoding != "identity":
+            await grow(len(body) + inflated_size(body, encoding, limits))
+        raw = inflate(body, encoding, limits)
+        if raw is not body:
+            await grow(len(body) + len(raw))  # no-op unless the trailer understated it
+        del body
         result = await run_in_threadpool(ingest_body, store, device, raw, limits)
         del raw
     return Response(orjson.dumps(result), media_type="application/json")
