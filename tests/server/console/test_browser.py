@@ -5,6 +5,7 @@ filters, and the upload's mapping errors. Every page is screenshotted."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -314,6 +315,17 @@ def test_documentation_time_page_shows_the_reports_figures_and_charts(
     assert _card(page, "ehr_time8") == f"{want['ehr_time8'].median:.2f} h per 8 h"
     assert _card(page, "wow8") == f"{want['wow8'].median:.2f} h per 8 h"
     page.screenshot(path=str(screenshots / "studies-c-documentation-schedule.png"), full_page=True)
+    # The report files, with the page's schedule and visits, as `taskloom ehr metrics -o` writes them.
+    with page.expect_download() as got:
+        page.click("text=Download .html")
+    html = Path(got.value.path()).read_text()
+    assert "EHR documentation time · clinic-c" in html and "<script" not in html
+    assert f"{want['ehr_time8'].median:.2f}" in html
+    with page.expect_download() as got:
+        page.click("text=Download .json")
+    report = json.loads(Path(got.value.path()).read_text())
+    assert {c["key"]: c["median"] for c in report["cohort"]}["wow8"] == want["wow8"].median
+    assert report["per_clinician"] is None  # a viewer's file has no per-clinician rows
     assert not s.errors, s.errors
 
     # Suppression: a minimum group larger than the cohort hides the cohort figures.
@@ -452,8 +464,6 @@ def test_documentation_time_with_a_bad_schedule_shows_the_one_line_error(
 def test_a_merge_job_links_tasks_and_expanding_an_activity_shows_its_task_level_sub_map(
         session: Callable[[str], Session], seeded: Seeded, screenshots: Path,
         server: LiveCollector) -> None:
-    import json
-
     from taskloom.collector.linking.ocel import build_ocel
     from taskloom.collector.services.linking import load_merged_log
     from taskloom.collector.store import Store
