@@ -130,6 +130,7 @@ def test_an_analyst_of_study_a_gets_404_for_study_b(server: LiveCollector, seede
     assert ann.post(f"/api/v1/studies/{b}/uploads?name=x.csv", content=b"a\n1\n").status_code == 404
     assert ann.post(f"/api/v1/studies/{b}/task-discovery").status_code == 404
     assert ann.post(f"/api/v1/studies/{b}/merge-job").status_code == 404
+    assert ann.post(f"/api/v1/studies/{b}/documentation-time/report", json={}).status_code == 404
     assert ann.put(f"/api/v1/studies/{b}/task-labels", json={"labels": {"T01": "x"}}).status_code == 404
     assert ann.get(f"/studies/{b}/map").status_code == 404
     assert ann.get(f"/api/v1/studies/{seeded.study_a}/export?format=csv").status_code == 200
