@@ -91,7 +91,11 @@ def _read_rows(path: Path) -> pd.DataFrame:
         raise CliError(f"{path}: is a directory, not a file")
     if path.name.lower().endswith(".parquet"):
         return pd.read_parquet(path)
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise CliError(f"{path}: the file is empty; give UI events as `taskloom export` "
+                       "writes them") from None
 
 
 def _options(args: argparse.Namespace) -> Any:

@@ -127,7 +127,11 @@ def _load(path: Path, fmt: str) -> tuple[Any, Any]:
     if path.suffix == ".parquet":
         rows = pd.read_parquet(path)
     else:
-        rows = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        try:
+            rows = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        except pd.errors.EmptyDataError:
+            raise CliError(f"{path}: the file is empty; give UI events as `taskloom export` "
+                           "writes them") from None
     missing = [c for c in ("ts", "kind") if c not in rows.columns]
     if missing:
         raise CliError(f"{path}: missing wire columns {missing}; is this a taskloom UI events file? "

@@ -1,0 +1,54 @@
+"""Bad inputs a new user plausibly gives: one line naming the problem and the fix, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+
+from taskloom.server.cli import main
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def _one_line_error(code: int, err: str, *needles: str) -> None:
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("taskloom: error: "), err
+    for needle in needles:
+        assert needle in lines[0], err
+
+
+SYSTEM_LOG = ("case:concept:name,concept:name,time:timestamp,org:resource\n"
+              "c1,Referral,2026-01-05T09:00:00Z,u1\nc1,Triage,2026-01-05T10:00:00Z,u1\n")
+
+
+@pytest.fixture()
+def files(tmp_path: Path) -> dict[str, Path]:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    log = tmp_path / "system_log.csv"
+    log.write_text(SYSTEM_LOG)
+    return {"empty": empty, "log": log, "dir": tmp_path}
+
+
+@pytest.mark.parametrize("argv", [
+    ["merge", "{empty}", "{log}", "-o", "{dir}/m.csv"],
+    ["merge", "{log}", "{empty}", "-o", "{dir}/m.csv"],
+    ["discover", "{empty}", "-o", "{dir}/m.bpmn"],
+    ["map", "{empty}", "--levels", "2", "-o", "{dir}/m.svg"],
+    ["tasks", "discover", "{empty}", "-o", "{dir}/t.csv"],
+    ["tasks", "discover", "{empty}", "--format", "actionlogger", "-o", "{dir}/t.csv"],
+    ["link", "evaluate", "{empty}", "--truth", "{log}", "--truth-case", "c"],
+], ids=["merge-ui", "merge-log", "discover", "map", "tasks", "tasks-actionlogger", "link-evaluate"])
+def test_empty_csv_file(files: dict[str, Path], argv: list[str]) -> None:
+    code, _, err = _run(*[a.format(**files) for a in argv])
+    _one_line_error(code, err, "empty.csv: the file is empty")
