@@ -125,7 +125,11 @@ def _load(path: Path, fmt: str) -> tuple[Any, Any]:
 
         return read_ui_xes(path)
     if path.suffix == ".parquet":
-        rows = pd.read_parquet(path)
+        try:
+            rows = pd.read_parquet(path)
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise CliError(f"{path}: not a readable Parquet file ({exc}); give the file "
+                           "`taskloom export` wrote") from None
     else:
         try:
             rows = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
@@ -176,6 +180,9 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise CliError("no input: give UI event files, or --study NAME for a study in the store")
     else:
         rows, ev = _load_many(args.file, args.format)
+    if len(ev) == 0:
+        raise CliError("no UI events to discover tasks in (the input has no rows); give a file "
+                       "`taskloom export --study NAME -o FILE` writes, or a study with events")
     context = None if args.context == "auto" else args.context == "on"
     res = discover_with_files(ev, args.model, args.labels,
                               seg_params=SegmentParams(idle_gap_s=args.idle_gap, use_context=context),

@@ -52,3 +52,38 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def test_empty_csv_file(files: dict[str, Path], argv: list[str]) -> None:
     code, _, err = _run(*[a.format(**files) for a in argv])
     _one_line_error(code, err, "empty.csv: the file is empty")
+
+
+UI_HEADER = "event_id,device_id,seq,user,ts,kind,app,title,url,element,key_class,button,x,y,attrs\n"
+
+
+@pytest.mark.parametrize("argv", [
+    ["merge", "{ui}", "{log}", "-o", "{dir}/m.csv"],
+    ["tasks", "discover", "{ui}", "-o", "{dir}/t.csv"],
+], ids=["merge", "tasks"])
+def test_ui_events_header_only(files: dict[str, Path], argv: list[str]) -> None:
+    ui = files["dir"] / "ui.csv"
+    ui.write_text(UI_HEADER)
+    code, _, err = _run(*[a.format(ui=ui, **files) for a in argv])
+    _one_line_error(code, err, "no UI events", "taskloom export")
+
+
+@pytest.mark.parametrize("argv", [
+    ["merge", "{pq}", "{log}", "-o", "{dir}/m.csv"],
+    ["tasks", "discover", "{pq}", "-o", "{dir}/t.csv"],
+], ids=["merge", "tasks"])
+def test_empty_parquet_file(files: dict[str, Path], argv: list[str]) -> None:
+    pq = files["dir"] / "ui.parquet"
+    pq.write_bytes(b"")
+    code, _, err = _run(*[a.format(pq=pq, **files) for a in argv])
+    _one_line_error(code, err, "ui.parquet: not a readable Parquet file")
+
+
+def test_link_evaluate_wrong_truth_column_lists_every_column(files: dict[str, Path]) -> None:
+    links = files["dir"] / "links.csv"
+    links.write_text("event_id,task_instance,case_id,method\ne1,i1,c1,id\n")
+    cols = [f"col{i:02d}" for i in range(20)] + ["truth_case"]
+    truth = files["dir"] / "truth.csv"
+    truth.write_text("event_id," + ",".join(cols) + "\ne1," + ",".join("x" * len(cols)) + "\n")
+    code, _, err = _run("link", "evaluate", str(links), "--truth", str(truth), "--truth-case", "truth")
+    _one_line_error(code, err, "--truth-case truth: no such column", "truth_case")
