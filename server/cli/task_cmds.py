@@ -171,6 +171,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from taskloom.collector.tasks.segment import SegmentParams
     from taskloom.mining.io.csv_io import to_safe_csv
 
+    if not args.out.name.lower().endswith((".csv", ".csv.gz")):
+        raise CliError(f"-o {args.out}: tasks discover writes CSV; give a file name ending in .csv")
     if args.study is not None:
         if args.file:
             raise CliError("give either files or --study, not both")

@@ -87,3 +87,13 @@ def test_link_evaluate_wrong_truth_column_lists_every_column(files: dict[str, Pa
     truth.write_text("event_id," + ",".join(cols) + "\ne1," + ",".join("x" * len(cols)) + "\n")
     code, _, err = _run("link", "evaluate", str(links), "--truth", str(truth), "--truth-case", "truth")
     _one_line_error(code, err, "--truth-case truth: no such column", "truth_case")
+
+
+def test_tasks_discover_output_not_csv(files: dict[str, Path]) -> None:
+    """A .parquet (or any non-CSV) name used to get CSV text written into it silently."""
+    ui = files["dir"] / "ui.csv"
+    ui.write_text(UI_HEADER + "e1,d1,1,u1,2026-01-05T09:00:00Z,click,app,t,,,,left,1,1,\n")
+    out = files["dir"] / "tasks.parquet"
+    code, _, err = _run("tasks", "discover", str(ui), "-o", str(out))
+    _one_line_error(code, err, "tasks.parquet", ".csv")
+    assert not out.exists()
