@@ -79,3 +79,31 @@ def event_ids(events: pd.DataFrame, pattern: re.Pattern[str] | None) -> pd.Serie
         empty = pd.isna(found)
         found[empty] = values[empty]
     return pd.Series(found, index=events.index, dtype=object)
+
+
+def _key(ids: pd.Series) -> pd.Series:
+    """The comparison form of case ids: no spaces, hyphens, dots, slashes or underscores; upper case."""
+    return ids.astype(str).str.replace(r"[\s\-_./]", "", regex=True).str.upper()
+
+
+def as_system_cases(shown: pd.Series, cases: pd.Series) -> pd.Series:
+    """Ids found on screen written as the system log writes its case ids.
+
+    Screens and exports format the same id differently ("943 476 5919" in the EHR banner,
+    "9434765919" in the audit log; "mrn-0012345" against "MRN0012345"). An id that is a
+    case id as shown stays; else it becomes the case whose comparison form (``_key``) it
+    shares, when exactly one case has that form. Ids of no case stay as shown: they still
+    mark another patient on screen.
+    """
+    known = pd.Series(pd.unique(cases.dropna().astype(str)), dtype=object)
+    codes, uniques = pd.factorize(shown, use_na_sentinel=True)
+    if len(uniques) == 0 or len(known) == 0:
+        return shown
+    keys = _key(known)
+    single = ~keys.duplicated(keep=False)
+    lookup = dict(zip(keys[single], known[single], strict=True))
+    exact = set(known)
+    values = pd.Series(np.asarray(uniques, dtype=object))
+    mapped = np.where(values.isin(exact), values, _key(values).map(lookup).fillna(values)).astype(object)
+    out = np.where(codes >= 0, mapped[np.maximum(codes, 0)], None)
+    return pd.Series(out, index=shown.index, dtype=object)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from taskloom.collector.linking.ids import compile_pattern, event_ids
+from taskloom.collector.linking.ids import as_system_cases, compile_pattern, event_ids
 from taskloom.collector.linking.tasks import IDLE_TYPE, dwell_ms, instance_order, task_table
 from taskloom.errors import UserError
 
@@ -137,7 +137,8 @@ def _link_all(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions,
     if "time" in opts.tiers:
         # The identifier tier alone first: its links measure each workstation's clock error,
         # which places the system's completions on the UI time line for the cut.
-        shown = event_ids(events, pattern)  # the cut changes instances, not what events show
+        # The cut changes instances, not what events show.
+        shown = as_system_cases(event_ids(events, pattern), sys["case"])
         first = _link(events, sys, replace(opts, tiers=("id",)), pattern, per_event=False, shown=shown)
         events = split_at_completions(events, sys, opts.user_map, first.skew_s)
         return _link(events, sys, opts, pattern, shown=shown)
@@ -208,7 +209,7 @@ def _link(events: pd.DataFrame, sys: pd.DataFrame, opts: LinkOptions, pattern: r
     pos = pd.Series(np.arange(n), index=tasks.index)
 
     if shown is None:
-        shown = event_ids(events, pattern)
+        shown = as_system_cases(event_ids(events, pattern), sys["case"])
     has_any = pd.Series(False, index=tasks.index)
     inst = events["task_instance"]
     any_shown = inst[shown.notna() & inst.notna()].unique()

@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 
 from taskloom.collector.linking.evaluate import evaluate_links
-from taskloom.collector.linking.ids import CasePatternError, compile_pattern, event_ids, nhs_valid
+from taskloom.collector.linking.ids import (
+    CasePatternError,
+    as_system_cases,
+    compile_pattern,
+    event_ids,
+    nhs_valid,
+)
 from taskloom.collector.linking.link import LinkOptions, MissingResourcesError, link_tasks
 from taskloom.collector.linking.tasks import link_events
 from tests.collector.linking.conftest import Linked
@@ -212,3 +218,21 @@ def test_work_just_before_a_system_event_starts_is_not_pulled_into_it() -> None:
     inbox_part, chart_part = [f"e{i}" for i in range(24, 28)], [f"e{i}" for i in range(28, 32)]
     assert ev.loc[chart_part, "case_id"].tolist() == ["NHS#00000c09"] * 4
     assert ev.loc[inbox_part, "case_id"].isna().all()
+
+
+def test_ids_match_the_system_log_however_either_side_writes_them() -> None:
+    """Banners write "943 476 5919" and "mrn-0012345"; the audit log "9434765919" and "MRN0012345"
+    (and the other way round). Links carry the system log's spelling; two cases that share a
+    comparison form are not guessed between."""
+    ev = _frame([("u", "t1", 0, "Chart · 943 476 5919", "chart"), ("u", "t1", 10, "Chart · 943 476 5919", "chart"),
+                 ("u", "t2", 20, "Chart MRN 00-12345", "chart"), ("u", "t2", 30, "Chart MRN 00-12345", "chart"),
+                 ("u", "t3", 40, "Chart MRN 77-1", "chart")])
+    system = _system([("9434765919", "Review", 15, "u"), ("0012345", "Review", 35, "u"),
+                      ("77-1", "Review", 45, "u"), ("771", "Review", 46, "u")])
+    pattern = r"(?:Chart · )?(\d{3} ?\d{3} ?\d{4}|(?<=MRN )[\d-]+)"
+    res = link_tasks(ev, system, LinkOptions(case_pattern=pattern, tiers=("id",)))
+    assert res.tasks.loc["t1", "case_id"] == "9434765919"
+    assert res.tasks.loc["t2", "case_id"] == "0012345"
+    assert res.tasks.loc["t3", "case_id"] == "77-1"  # shown exactly as a case: no guessing needed
+    shown = as_system_cases(pd.Series(["771", "77 1", None, "X9"]), system["case:concept:name"])
+    assert shown.tolist() == ["771", "77 1", None, "X9"]  # "77 1" could be 77-1 or 771: left as shown
