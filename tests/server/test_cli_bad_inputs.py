@@ -97,3 +97,19 @@ def test_tasks_discover_output_not_csv(files: dict[str, Path]) -> None:
     code, _, err = _run("tasks", "discover", str(ui), "-o", str(out))
     _one_line_error(code, err, "tasks.parquet", ".csv")
     assert not out.exists()
+
+
+def test_token_list_and_revoke_errors(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    assert _run("study", "create", "ward-a", "--db", db)[0] == 0
+    assert _run("device", "token", "--study", "ward-a", "--uses", "2", "--expires", "7d", "--db", db)[0] == 0
+    code, _, err = _run("device", "token", "revoke", "99", "--study", "ward-a", "--db", db)
+    _one_line_error(code, err, "no enrolment token 99 in study 'ward-a'",
+                    "taskloom device token list --study ward-a")
+    code, _, err = _run("admin", "token", "revoke", "banana", "--db", db)
+    _one_line_error(code, err, "'banana'", "taskloom admin token list")
+    code, out, _ = _run("device", "token", "list", "--study", "ward-a", "--db", db)
+    assert code == 0 and out.splitlines()[1].split()[-1] == "active"
+    assert _run("device", "token", "revoke", "1", "--study", "ward-a", "--db", db)[0] == 0
+    code, out, _ = _run("device", "token", "list", "--study", "ward-a", "--db", db)
+    assert code == 0 and out.splitlines()[1].split()[-1] == "expired", out
