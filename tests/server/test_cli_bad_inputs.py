@@ -113,3 +113,18 @@ def test_token_list_and_revoke_errors(tmp_path: Path) -> None:
     assert _run("device", "token", "revoke", "1", "--study", "ward-a", "--db", db)[0] == 0
     code, out, _ = _run("device", "token", "list", "--study", "ward-a", "--db", db)
     assert code == 0 and out.splitlines()[1].split()[-1] == "expired", out
+
+
+def test_map_output_not_svg(files: dict[str, Path]) -> None:
+    """`-o map.png` used to get SVG text written into a .png file."""
+    out = files["dir"] / "map.png"
+    code, _, err = _run("map", str(files["log"]), "-o", str(out))
+    _one_line_error(code, err, "map.png", ".svg")
+    assert not out.exists()
+
+
+def test_generate_hard_with_routines_is_refused(tmp_path: Path) -> None:
+    """--hard was silently ignored with --style routines."""
+    code, _, err = _run("generate", "--hard", "--style", "routines", "--clinicians", "1", "--days", "1",
+                        "-o", str(tmp_path / "g"))
+    _one_line_error(code, err, "--hard", "--style routines")
