@@ -85,6 +85,8 @@ def _need(path: Path) -> None:
 def cmd_generate(args: argparse.Namespace) -> int:
     if args.clinicians < 1 or args.days < 1:
         raise CliError("--clinicians and --days must be at least 1")
+    if args.style == "routines" and args.hard:
+        raise CliError("--hard applies to the EHR study only; leave out --style routines or --hard")
     if args.style == "routines":
         from taskloom.collector.synth.routines import RoutineStudy, write_routine_log
 
