@@ -216,7 +216,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from taskloom.collector.tasks.evaluate import evaluate
 
     _need(args.file)
-    df = pd.read_csv(args.file, dtype=str, keep_default_na=False, na_values=[""])
+    try:
+        df = pd.read_csv(args.file, dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise CliError(f"{args.file}: the file is empty; give the CSV `taskloom tasks discover -o` "
+                       "wrote") from None
     for col in [*args.truth_instance, *(args.truth_type or []), "task_type", "task_instance"]:
         if col not in df.columns:
             raise CliError(f"{args.file}: column {col!r} not found; columns are {', '.join(df.columns)}")

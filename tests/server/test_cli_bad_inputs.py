@@ -48,7 +48,9 @@ def files(tmp_path: Path) -> dict[str, Path]:
     ["tasks", "discover", "{empty}", "-o", "{dir}/t.csv"],
     ["tasks", "discover", "{empty}", "--format", "actionlogger", "-o", "{dir}/t.csv"],
     ["link", "evaluate", "{empty}", "--truth", "{log}", "--truth-case", "c"],
-], ids=["merge-ui", "merge-log", "discover", "map", "tasks", "tasks-actionlogger", "link-evaluate"])
+    ["tasks", "evaluate", "{empty}", "--truth-type", "t", "--truth-instance", "i"],
+], ids=["merge-ui", "merge-log", "discover", "map", "tasks", "tasks-actionlogger", "link-evaluate",
+        "tasks-evaluate"])
 def test_empty_csv_file(files: dict[str, Path], argv: list[str]) -> None:
     code, _, err = _run(*[a.format(**files) for a in argv])
     _one_line_error(code, err, "empty.csv: the file is empty")
