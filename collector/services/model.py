@@ -71,5 +71,6 @@ def study_model(store: Store, study_id: int, *, spec: object | None = None, node
         raise NoLogError(f"study {study_id} has no system log and no merged log yet; import a system "
                          "log (taskloom import) or run taskloom merge --study first")
     model = two_level_model(merged, expand=expand, nodes=nodes, arcs=arcs, spec=spec,
-                            source=f"study {study_id}'s {source.replace('-', ' ')}")
+                            source=f"study {study_id}'s {source.replace('-', ' ')}"
+                            + (" log" if source == "merged" else ""))
     return {"source": source, **model.to_json()}

@@ -138,4 +138,5 @@ def _token_id(token: int | str, what: str) -> int:
     try:
         return int(token)
     except ValueError:
-        raise NotFound(f"{token!r} is neither a {what} token id nor a {what} token") from None
+        raise NotFound(f"{token!r} is neither an {what} token id (a number) nor an {what} token; "
+                       f"list them with `taskloom {what} token list`") from None

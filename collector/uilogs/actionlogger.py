@@ -81,7 +81,11 @@ def map_kind(event_type: pd.Series) -> pd.Series:
 
 def read_actionlogger(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read an Action Logger CSV: (redacted input rows, event frame from known columns only)."""
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise UiLogError(f"{path}: the file is empty; give an Action Logger CSV with its "
+                         "header row") from None
     missing = [c for c in ("timeStamp", "eventType") if c not in raw.columns]
     if missing:
         raise UiLogError(f"{path}: not an Action Logger CSV, missing columns {missing}")

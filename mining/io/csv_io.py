@@ -205,6 +205,9 @@ def read_csv(path: str | os.PathLike[str], mapping: CsvMapping | None = None) ->
     try:
         frame = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
                             encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise LogInputError(f"{p.name}: the file is empty; give a CSV log with a header row "
+                            "and one row per event") from None
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise LogInputError(f"{p.name}: cannot parse as CSV with separator {sep!r} ({exc}); "
                             "pass --sep") from exc

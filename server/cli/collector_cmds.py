@@ -182,16 +182,27 @@ def cmd_device_token(args: argparse.Namespace) -> int:
     if args.action == "list":
         with open_store(args.db) as store:
             tokens = store.list_enrollment_tokens(store.get_study(args.study).id)
-        out(f"{'ID':>4}  {'USES':>9}  {'EXPIRES':<20}")
+        import time
+
+        now = int(time.time() * 1000)
+        out(f"{'ID':>4}  {'USES':>9}  {'EXPIRES':<20}  STATE")
         for tok in tokens:
-            out(f"{tok.id:>4}  {tok.uses:>4}/{tok.max_uses:<4}  {when(tok.expires_at):<20}")
+            state = ("used up" if tok.uses >= tok.max_uses
+                     else "expired" if tok.expires_at <= now else "active")
+            out(f"{tok.id:>4}  {tok.uses:>4}/{tok.max_uses:<4}  {when(tok.expires_at):<20}  {state}")
         return 0
     if args.action == "revoke":
         if args.id is None:
             raise CliError("say which token: `taskloom device token revoke ID --study NAME` "
                            "(ids: `taskloom device token list --study NAME`)")
+        from taskloom.collector.store.errors import NotFound
+
         with open_store(args.db) as store:
-            store.revoke_enrollment_token(store.get_study(args.study).id, args.id)
+            try:
+                store.revoke_enrollment_token(store.get_study(args.study).id, args.id)
+            except NotFound:
+                raise CliError(f"no enrolment token {args.id} in study {args.study!r}; list them with "
+                               f"`taskloom device token list --study {args.study}`") from None
         out(f"revoked enrolment token {args.id}; agents can no longer enrol with it "
             "(devices enrolled with it stay: `taskloom device revoke ID`)")
         return 0

@@ -90,8 +90,16 @@ def _read_rows(path: Path) -> pd.DataFrame:
     if path.is_dir():
         raise CliError(f"{path}: is a directory, not a file")
     if path.name.lower().endswith(".parquet"):
-        return pd.read_parquet(path)
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise CliError(f"{path}: not a readable Parquet file ({exc}); give the file "
+                           "`taskloom export` or `taskloom merge` wrote") from None
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise CliError(f"{path}: the file is empty; give UI events as `taskloom export` "
+                       "writes them") from None
 
 
 def _options(args: argparse.Namespace) -> Any:
@@ -161,6 +169,9 @@ def cmd_merge(args: argparse.Namespace) -> int:
         from taskloom.mining.io import read_log
 
         rows = _read_rows(Path(args.ui_events))
+        if rows.empty:
+            raise CliError(f"{args.ui_events}: no UI events (a header and no rows); give the file "
+                           "`taskloom export --study NAME -o FILE` writes")
         system_path = Path(args.system_log)
         if not system_path.exists():
             raise CliError(f"{system_path}: no such file; check the path")
@@ -196,7 +207,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     truth = _read_rows(args.truth)
     if args.truth_case not in truth.columns:
         raise CliError(f"--truth-case {args.truth_case}: no such column in {args.truth}; columns are: "
-                       f"{', '.join(map(str, truth.columns[:15]))}")
+                       f"{', '.join(map(str, truth.columns))}")
     if "event_id" in links.columns and "event_id" in truth.columns:
         true_case = truth.drop_duplicates("event_id").set_index("event_id")[args.truth_case] \
             .reindex(links["event_id"].to_numpy()).reset_index(drop=True)

@@ -31,6 +31,8 @@ def _pct(text: str) -> float:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
+    if not Path(args.output).is_dir() and not str(args.output).lower().endswith(".svg"):
+        raise CliError(f"-o {args.output}: taskloom map writes SVG; give a file name ending in .svg")
     if args.levels == 2:
         return _two_level_map(args)
     if args.expand:

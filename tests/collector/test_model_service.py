@@ -69,3 +69,16 @@ def test_a_repeated_request_does_not_read_the_log_again(store: tuple[Store, str]
     docs = [study_model(s, study, nodes=n) for n in (100.0, 60.0, 100.0)]
     assert reads == [study]
     assert docs[0] == docs[2] and len(docs[1]["nodes"]) < len(docs[0]["nodes"])
+
+
+def test_unknown_expand_names_the_studys_merged_log(store: tuple[Store, str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 422 detail read "… of study 1's merged; activities are …" (the word 'log' was missing)."""
+    import taskloom.collector.services.model as service
+    from taskloom.mining.twolevel import MergedLogError
+
+    s, _ = store
+    frame = merged_log(n_cases=5, seed=1)
+    monkeypatch.setattr(service, "study_log", lambda _store, _study: ("merged", frame))
+    with pytest.raises(MergedLogError, match=r"not a system activity of study 7's merged log; activities are"):
+        study_model(s, 7, expand=["Write note"])

@@ -1,0 +1,132 @@
+"""Bad inputs a new user plausibly gives: one line naming the problem and the fix, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+
+from taskloom.server.cli import main
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def _one_line_error(code: int, err: str, *needles: str) -> None:
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("taskloom: error: "), err
+    for needle in needles:
+        assert needle in lines[0], err
+
+
+SYSTEM_LOG = ("case:concept:name,concept:name,time:timestamp,org:resource\n"
+              "c1,Referral,2026-01-05T09:00:00Z,u1\nc1,Triage,2026-01-05T10:00:00Z,u1\n")
+
+
+@pytest.fixture()
+def files(tmp_path: Path) -> dict[str, Path]:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    log = tmp_path / "system_log.csv"
+    log.write_text(SYSTEM_LOG)
+    return {"empty": empty, "log": log, "dir": tmp_path}
+
+
+@pytest.mark.parametrize("argv", [
+    ["merge", "{empty}", "{log}", "-o", "{dir}/m.csv"],
+    ["merge", "{log}", "{empty}", "-o", "{dir}/m.csv"],
+    ["discover", "{empty}", "-o", "{dir}/m.bpmn"],
+    ["map", "{empty}", "--levels", "2", "-o", "{dir}/m.svg"],
+    ["tasks", "discover", "{empty}", "-o", "{dir}/t.csv"],
+    ["tasks", "discover", "{empty}", "--format", "actionlogger", "-o", "{dir}/t.csv"],
+    ["link", "evaluate", "{empty}", "--truth", "{log}", "--truth-case", "c"],
+    ["tasks", "evaluate", "{empty}", "--truth-type", "t", "--truth-instance", "i"],
+], ids=["merge-ui", "merge-log", "discover", "map", "tasks", "tasks-actionlogger", "link-evaluate",
+        "tasks-evaluate"])
+def test_empty_csv_file(files: dict[str, Path], argv: list[str]) -> None:
+    code, _, err = _run(*[a.format(**files) for a in argv])
+    _one_line_error(code, err, "empty.csv: the file is empty")
+
+
+UI_HEADER = "event_id,device_id,seq,user,ts,kind,app,title,url,element,key_class,button,x,y,attrs\n"
+
+
+@pytest.mark.parametrize("argv", [
+    ["merge", "{ui}", "{log}", "-o", "{dir}/m.csv"],
+    ["tasks", "discover", "{ui}", "-o", "{dir}/t.csv"],
+], ids=["merge", "tasks"])
+def test_ui_events_header_only(files: dict[str, Path], argv: list[str]) -> None:
+    ui = files["dir"] / "ui.csv"
+    ui.write_text(UI_HEADER)
+    code, _, err = _run(*[a.format(ui=ui, **files) for a in argv])
+    _one_line_error(code, err, "no UI events", "taskloom export")
+
+
+@pytest.mark.parametrize("argv", [
+    ["merge", "{pq}", "{log}", "-o", "{dir}/m.csv"],
+    ["tasks", "discover", "{pq}", "-o", "{dir}/t.csv"],
+], ids=["merge", "tasks"])
+def test_empty_parquet_file(files: dict[str, Path], argv: list[str]) -> None:
+    pq = files["dir"] / "ui.parquet"
+    pq.write_bytes(b"")
+    code, _, err = _run(*[a.format(pq=pq, **files) for a in argv])
+    _one_line_error(code, err, "ui.parquet: not a readable Parquet file")
+
+
+def test_link_evaluate_wrong_truth_column_lists_every_column(files: dict[str, Path]) -> None:
+    links = files["dir"] / "links.csv"
+    links.write_text("event_id,task_instance,case_id,method\ne1,i1,c1,id\n")
+    cols = [f"col{i:02d}" for i in range(20)] + ["truth_case"]
+    truth = files["dir"] / "truth.csv"
+    truth.write_text("event_id," + ",".join(cols) + "\ne1," + ",".join("x" * len(cols)) + "\n")
+    code, _, err = _run("link", "evaluate", str(links), "--truth", str(truth), "--truth-case", "truth")
+    _one_line_error(code, err, "--truth-case truth: no such column", "truth_case")
+
+
+def test_tasks_discover_output_not_csv(files: dict[str, Path]) -> None:
+    """A .parquet (or any non-CSV) name used to get CSV text written into it silently."""
+    ui = files["dir"] / "ui.csv"
+    ui.write_text(UI_HEADER + "e1,d1,1,u1,2026-01-05T09:00:00Z,click,app,t,,,,left,1,1,\n")
+    out = files["dir"] / "tasks.parquet"
+    code, _, err = _run("tasks", "discover", str(ui), "-o", str(out))
+    _one_line_error(code, err, "tasks.parquet", ".csv")
+    assert not out.exists()
+
+
+def test_token_list_and_revoke_errors(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    assert _run("study", "create", "ward-a", "--db", db)[0] == 0
+    assert _run("device", "token", "--study", "ward-a", "--uses", "2", "--expires", "7d", "--db", db)[0] == 0
+    code, _, err = _run("device", "token", "revoke", "99", "--study", "ward-a", "--db", db)
+    _one_line_error(code, err, "no enrolment token 99 in study 'ward-a'",
+                    "taskloom device token list --study ward-a")
+    code, _, err = _run("admin", "token", "revoke", "banana", "--db", db)
+    _one_line_error(code, err, "'banana'", "taskloom admin token list")
+    code, out, _ = _run("device", "token", "list", "--study", "ward-a", "--db", db)
+    assert code == 0 and out.splitlines()[1].split()[-1] == "active"
+    assert _run("device", "token", "revoke", "1", "--study", "ward-a", "--db", db)[0] == 0
+    code, out, _ = _run("device", "token", "list", "--study", "ward-a", "--db", db)
+    assert code == 0 and out.splitlines()[1].split()[-1] == "expired", out
+
+
+def test_map_output_not_svg(files: dict[str, Path]) -> None:
+    """`-o map.png` used to get SVG text written into a .png file."""
+    out = files["dir"] / "map.png"
+    code, _, err = _run("map", str(files["log"]), "-o", str(out))
+    _one_line_error(code, err, "map.png", ".svg")
+    assert not out.exists()
+
+
+def test_generate_hard_with_routines_is_refused(tmp_path: Path) -> None:
+    """--hard was silently ignored with --style routines."""
+    code, _, err = _run("generate", "--hard", "--style", "routines", "--clinicians", "1", "--days", "1",
+                        "-o", str(tmp_path / "g"))
+    _one_line_error(code, err, "--hard", "--style routines")
