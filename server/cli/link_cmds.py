@@ -89,6 +89,9 @@ def _read_rows(path: Path) -> pd.DataFrame:
         raise CliError(f"{path}: no such file; check the path")
     if path.is_dir():
         raise CliError(f"{path}: is a directory, not a file")
+    if path.name.lower().endswith((".xes", ".xes.gz")):
+        raise CliError(f"{path}: this file must be CSV or Parquet, not XES; export UI events with "
+                       "`taskloom export --study NAME -o FILE.csv` (or .parquet)")
     if path.name.lower().endswith(".parquet"):
         try:
             return pd.read_parquet(path)
@@ -100,6 +103,9 @@ def _read_rows(path: Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise CliError(f"{path}: the file is empty; give UI events as `taskloom export` "
                        "writes them") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot parse as CSV ({str(exc).strip()}); give a CSV or Parquet "
+                       "file as `taskloom export` writes it") from None
 
 
 def _options(args: argparse.Namespace) -> Any:

@@ -130,3 +130,33 @@ def test_generate_hard_with_routines_is_refused(tmp_path: Path) -> None:
     code, _, err = _run("generate", "--hard", "--style", "routines", "--clinicians", "1", "--days", "1",
                         "-o", str(tmp_path / "g"))
     _one_line_error(code, err, "--hard", "--style routines")
+
+
+XES = ('<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0">\n'
+       '<trace><string key="concept:name" value="d1"/>\n'
+       '<event><string key="concept:name" value="click"/>'
+       '<date key="time:timestamp" value="2026-01-05T09:00:00Z"/></event>\n</trace>\n</log>\n')
+
+
+@pytest.mark.parametrize("argv,fix", [
+    (["merge", "{ui}", "{log}", "-o", "{dir}/m.csv"], "taskloom export"),
+    (["tasks", "discover", "{ui}", "-o", "{dir}/t.csv"], "--format xes"),
+], ids=["merge", "tasks"])
+def test_ui_events_exported_as_xes(files: dict[str, Path], argv: list[str], fix: str) -> None:
+    """`taskloom export -o ui.xes` is allowed, but merge and tasks discover read CSV/Parquet:
+    an .xes input used to die in pandas' CSV tokenizer with a traceback."""
+    ui = files["dir"] / "ui.xes"
+    ui.write_text(XES)
+    code, _, err = _run(*[a.format(ui=ui, **files) for a in argv])
+    _one_line_error(code, err, "ui.xes", fix)
+
+
+@pytest.mark.parametrize("argv", [
+    ["merge", "{ui}", "{log}", "-o", "{dir}/m.csv"],
+    ["tasks", "discover", "{ui}", "-o", "{dir}/t.csv"],
+], ids=["merge", "tasks"])
+def test_ui_events_not_text(files: dict[str, Path], argv: list[str]) -> None:
+    ui = files["dir"] / "ui.csv"
+    ui.write_bytes(bytes(range(128, 256)) * 8)
+    code, _, err = _run(*[a.format(ui=ui, **files) for a in argv])
+    _one_line_error(code, err, "ui.csv: cannot parse as CSV")
