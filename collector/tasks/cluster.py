@@ -192,17 +192,21 @@ def fit_seeded(x: sp.csr_matrix, seeds: np.ndarray, params: ClusterParams) -> tu
     n = x.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((0, x.shape[1]))
-    z = reduce(x, params)
+    from sklearn.preprocessing import normalize
+
     used, seeds_c = np.unique(seeds[seeds >= 0], return_inverse=True)
     labels = np.full(n, -1, dtype=np.int64)
     labels[seeds >= 0] = seeds_c
     k = len(used)
     if k == 0:
         return np.zeros(n, dtype=np.int64), _centroids(x, np.zeros(n, dtype=np.int64))
-    centres = np.vstack([z[labels == j].mean(axis=0) for j in range(k)])
     rest = labels < 0
     if rest.any():
-        labels[rest] = np.argmin(((z[rest][:, None, :] - centres[None, :, :]) ** 2).sum(axis=2), axis=1)
+        # Cosine similarity to each routine's centroid, in the sparse term space.
+        z = normalize(sp.csr_matrix(x))
+        seeded = ~rest
+        centres = normalize(_centroids(z[seeded], labels[seeded]))
+        labels[rest] = np.asarray(np.argmax(z[rest] @ centres.T, axis=1)).ravel()
     log.info("task types: %d routines", k)
     return labels, _centroids(x, labels)
 

@@ -94,10 +94,25 @@ def routines(codes: np.ndarray, hard: np.ndarray,
     members: dict[int, set[int]] = {}
     for s in cand:
         share = once_shares(c, stretch, int(s))
-        regular = {int(y) for y in np.flatnonzero(share >= p.once_share) if counts[y] >= p.min_count}
+        # A member recurs about once per cycle overall too: a step far busier than the
+        # candidate (shared with other work) or a rare candidate whose few long periods
+        # happen to hold another routine once each are no evidence.
+        # (A busier step is a member only when nearly every one of many periods holds it
+        # once: a last "OK" that another routine also ends with.)
+        regular = {int(y) for y in np.flatnonzero(share >= p.once_share)
+                   if counts[y] >= p.min_count and (counts[y] <= 2 * counts[s]
+                                                    or (share[y] >= 0.95 and counts[s] >= 20))}
         regular.add(int(s))
         if len(regular) >= p.min_members:
             members[int(s)] = regular
+    # A candidate's cycle is a routine's only if its members mostly recur once per cycle
+    # of it too: a rare step whose few long periods each hold one instance of another
+    # routine is not that routine's start.
+    def mutual(s_: int) -> float:
+        others = [y for y in members[s_] if y != s_ and y in members]
+        return sum(s_ in members[y] for y in others) / max(len(others), 1)
+
+    members = {s_: mem_ for s_, mem_ in members.items() if mutual(s_) >= 0.5}
     # Routines: candidates that are regular steps of each other (union-find).
     parent = {s: s for s in members}
 
@@ -180,12 +195,20 @@ def inside_share(c: np.ndarray, stretch: np.ndarray, start: int, members: set[in
     of its ``members``."""
     at = c == start
     new_stretch = np.r_[True, stretch[1:] != stretch[:-1]]
-    others = np.fromiter(members - {start}, dtype=np.int64)
-    is_member = np.isin(c, others) if len(others) else np.zeros(len(c), dtype=bool)
+    # A member that mostly comes right before the start (an optional opening step, such
+    # as opening the workbook) belongs to the next cycle: it does not keep one open.
+    n = len(c)
+    pos = np.arange(n)
+    next_at = np.minimum.accumulate(np.where(at, pos, n)[::-1])[::-1]
+    opener = (next_at - pos) <= 2
+    cand = np.fromiter(members - {start}, dtype=np.int64)
+    m = int(c.max()) + 1
+    pre = np.bincount(c[opener], minlength=m) > 0.5 * np.bincount(c, minlength=m)
+    others = cand[~pre[cand]] if len(cand) else cand
+    is_member = np.isin(c, others) if len(others) else np.zeros(n, dtype=bool)
     # An instance also ends where one of its steps comes again (the next one began
     # without its first step).
     rough = np.cumsum(at | new_stretch)
-    m = int(c.max()) + 1
     key = pd.Series(np.where(is_member, rough.astype(np.int64) * m + c, -1 - np.arange(len(c))))
     again = key.duplicated().to_numpy() & is_member
     period = np.cumsum(at | new_stretch | again)

@@ -178,30 +178,40 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from taskloom.collector.tasks.cluster import ClusterParams
     from taskloom.collector.tasks.segment import SegmentParams
     from taskloom.mining.io.csv_io import to_safe_csv
+    from taskloom.server.cli.progress import ProgressBar
 
     if not args.out.name.lower().endswith((".csv", ".csv.gz")):
         raise CliError(f"-o {args.out}: tasks discover writes CSV; give a file name ending in .csv")
     if args.study is not None:
         if args.file:
             raise CliError("give either files or --study, not both")
-        rows, ev = _load_study(args.study, args.db)
-        args.format = "taskloom"
     elif not args.file:
         raise CliError("no input: give UI event files, or --study NAME for a study in the store")
-    else:
-        rows, ev = _load_many(args.file, args.format)
-    if len(ev) == 0:
-        raise CliError("no UI events to discover tasks in (the input has no rows); give a file "
-                       "`taskloom export --study NAME -o FILE` writes, or a study with events")
-    context = None if args.context == "auto" else args.context == "on"
-    res = discover_with_files(ev, args.model, args.labels,
-                              seg_params=SegmentParams(idle_gap_s=args.idle_gap, use_context=context),
-                              cluster_params=ClusterParams(seed=args.seed))
-    out = rows.copy()
-    out["task_type"] = res.task_type
-    out["task_instance"] = res.task_instance
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    to_safe_csv(out, args.out)
+    # The same phases the console's "discover tasks" job shows on the Tasks page.
+    bar = ProgressBar("tasks discover")
+    try:
+        bar.stage("reading the UI events")
+        if args.study is not None:
+            rows, ev = _load_study(args.study, args.db)
+            args.format = "taskloom"
+        else:
+            rows, ev = _load_many(args.file, args.format)
+        if len(ev) == 0:
+            raise CliError("no UI events to discover tasks in (the input has no rows); give a file "
+                           "`taskloom export --study NAME -o FILE` writes, or a study with events")
+        bar.stage(f"segmenting and clustering {len(ev):,} UI events")
+        context = None if args.context == "auto" else args.context == "on"
+        res = discover_with_files(ev, args.model, args.labels,
+                                  seg_params=SegmentParams(idle_gap_s=args.idle_gap, use_context=context),
+                                  cluster_params=ClusterParams(seed=args.seed))
+        bar.stage(f"writing {args.out}")
+        out = rows.copy()
+        out["task_type"] = res.task_type
+        out["task_instance"] = res.task_instance
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        to_safe_csv(out, args.out)
+    finally:
+        bar.close()
     n_types = len(set(res.task_type.tolist()) - {"idle"})
     sys.stdout.write(f"{len(out)} events → {res.segments.shape[0]} task instances, {n_types} task types; "
                      f"wrote {args.out}\n")

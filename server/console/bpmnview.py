@@ -43,19 +43,28 @@ def _check(logs: StudyLogs, study_id: int, spec: list[dict[str, Any]], p: BpmnPa
     return not log.empty
 
 
-def bpmn_view(logs: StudyLogs, study_id: int, spec: list[dict[str, Any]], p: BpmnParams) -> dict[str, Any]:
-    """The model drawn with overlays, and its size in elements."""
+def _model(logs: StudyLogs, study_id: int, spec: list[dict[str, Any]], p: BpmnParams) -> tuple[Any, ...]:
+    """(model, layout, overlay, cases) per (filter, perspective, noise): a colour change
+    only redraws."""
     from taskloom.mining.conformance.overlay import bpmn_overlay
     from taskloom.mining.discovery.bpmn import tree_to_bpmn
-    from taskloom.mining.render.bpmn_svg import layout_bpmn, render_bpmn_svg
+    from taskloom.mining.render.bpmn_svg import layout_bpmn
+
+    def make(log: Any) -> tuple[Any, ...]:
+        model = tree_to_bpmn(_tree(logs, study_id, spec, p))
+        return model, layout_bpmn(model), bpmn_overlay(log, model, p.perspective), int(log[mc.CASE].nunique())
+
+    found: tuple[Any, ...] = logs.derived(study_id, spec, "bpmn-model", make, p.perspective, round(p.noise, 4))
+    return found
+
+
+def bpmn_view(logs: StudyLogs, study_id: int, spec: list[dict[str, Any]], p: BpmnParams) -> dict[str, Any]:
+    """The model drawn with overlays, and its size in elements."""
+    from taskloom.mining.render.bpmn_svg import render_bpmn_svg
 
     if not _check(logs, study_id, spec, p):
         return {"empty": True, "total_events": len(logs.log(study_id)), "svg": ""}
-    model = tree_to_bpmn(_tree(logs, study_id, spec, p))
-    overlay = logs.derived(study_id, spec, "bpmn-overlay",
-                           lambda log: bpmn_overlay(log, model, p.perspective), p.perspective,
-                           round(p.noise, 4))
-    layout = layout_bpmn(model)
+    model, layout, overlay, cases = _model(logs, study_id, spec, p)
     svg = render_bpmn_svg(model, overlay, p.color, layout)
     kinds = [n.kind for n in model.nodes]
     tasks = [{"id": n.id, "name": n.name, "frequency": overlay.task_frequency.get(n.name),
@@ -63,22 +72,19 @@ def bpmn_view(logs: StudyLogs, study_id: int, spec: list[dict[str, Any]], p: Bpm
     return {"empty": False, "svg": svg.split("?>", 1)[1].lstrip(), "width": layout.width,
             "height": layout.height, "noise": p.noise, "perspective": p.perspective,
             "tasks": len(tasks), "task_stats": tasks, "gateways": kinds.count("xor") + kinds.count("and"),
-            "flows": len(model.flows), "cases": int(logs.filtered(study_id, spec)[mc.CASE].nunique())}
+            "flows": len(model.flows), "cases": cases}
 
 
 def bpmn_file(logs: StudyLogs, study_id: int, spec: list[dict[str, Any]], p: BpmnParams,
               kind: str) -> str:
     """The model as BPMN 2.0 XML with DI (``kind="bpmn"``) or as a PNML Petri net."""
-    from taskloom.mining.discovery.bpmn import tree_to_bpmn
     from taskloom.mining.discovery.tree_to_net import tree_to_net
     from taskloom.mining.io.bpmn_xml import bpmn_to_xml
     from taskloom.mining.io.pnml import net_to_pnml
-    from taskloom.mining.render.bpmn_svg import layout_bpmn
 
     if not _check(logs, study_id, spec, p):
         raise ValueError("no events pass the filter; clear or change the filters first")
-    tree = _tree(logs, study_id, spec, p)
     if kind == "pnml":
-        return net_to_pnml(tree_to_net(tree))
-    model = tree_to_bpmn(tree)
-    return bpmn_to_xml(model, layout_bpmn(model))
+        return net_to_pnml(tree_to_net(_tree(logs, study_id, spec, p)))
+    model, layout, _, _ = _model(logs, study_id, spec, p)
+    return bpmn_to_xml(model, layout)

@@ -37,3 +37,18 @@ def task_rows(log: pd.DataFrame) -> pd.DataFrame | None:
     rows = log[_task_mask(log).to_numpy()]
     rows = rows[rows[PARENT].notna().to_numpy()]
     return rows if len(rows) else None
+
+
+def relabel(log: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Task rows named by the analyst's labels (type id → label; the Tasks page stores them)."""
+    if not labels or LEVEL not in log.columns or TASK_TYPE not in log.columns:
+        return log
+    from taskloom.mining.columns import ACTIVITY
+
+    named = log[TASK_TYPE].astype(str).map(labels)
+    mask = (_task_mask(log) & named.notna()).to_numpy()
+    if not mask.any():
+        return log
+    out = log.copy()
+    out.loc[mask, ACTIVITY] = named[mask].to_numpy()
+    return out

@@ -99,10 +99,14 @@ class StudyLogs:
 
         def load() -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
             from taskloom.collector.services.linking import load_merged_log
+            from taskloom.server.console.taskmining import saved_labels
 
             t0 = time.perf_counter()
             merged = load_merged_log(self.store, study_id) if version[2] else None
             frame = merged if merged is not None else self.store.system_log_wide(study_id)
+            labels = saved_labels(self.store.get_study(study_id).settings)
+            frame = levels.relabel(frame, labels)
+            merged = frame if merged is not None else None
             log.info("study %d: loaded %d %s rows in %.2f s", study_id, len(frame),
                      "merged" if merged is not None else "system log", time.perf_counter() - t0)
             return levels.system_rows(frame), levels.task_rows(frame), merged

@@ -10,7 +10,8 @@ clinician-week rows (and the dots in the charts) are for admins only.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -89,3 +90,50 @@ async def post_documentation_time(request: Request, study_id: StudyId, caller: V
     files = parse_model(TimetablesIn, await json_body(request, max_bytes=3 * MAX_FILE_CHARS + 4096))
     options = _options(caller, threshold, min_group, files)
     return json_response(await run_in_threadpool(documentation_time, store, caller, study_id, options))
+
+
+REPORT_MEDIA = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
+                "json": "application/json"}
+
+
+def report_file(store: Store, caller: Admin, study_id: int, options: EhrOptions, fmt: str) -> tuple[str, str]:
+    """(file name, text) of the report as `taskloom ehr metrics -o report.FMT` writes it."""
+    import json
+
+    from taskloom.collector.metrics.html import render_html
+    from taskloom.collector.metrics.report import csv_rows
+    from taskloom.errors import UserError
+
+    study = study_or_404(store, caller, study_id)
+    try:
+        report = ehr_metrics(store, study.id, options)
+    except UserError as exc:
+        raise HTTPException(422, str(exc)) from None
+    if fmt == "html":
+        text = render_html(report)
+    elif fmt == "json":
+        text = json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n"
+    else:
+        import pandas as pd
+
+        from taskloom.mining.io.csv_io import to_safe_csv
+
+        text = to_safe_csv(pd.DataFrame(csv_rows(report))) or ""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{study.name}-documentation-time") + f".{fmt}"
+    return name, text
+
+
+@router.post("/documentation-time/report",
+             summary="the report as a file: self-contained HTML, CSV or JSON (as `ehr metrics -o`)")
+async def post_documentation_report(request: Request, study_id: StudyId, caller: Viewer,
+                                    format: Literal["html", "csv", "json"] = "html",
+                                    threshold: Threshold = 5.0,
+                                    min_group: MinGroup = DEFAULT_MIN_GROUP) -> Response:
+    """The body is the page's ``{"schedule": …, "visits": …, "categories": …}`` (may be ``{}``)."""
+    store = request.app.state.store
+    await run_in_threadpool(study_or_404, store, caller, study_id)
+    files = parse_model(TimetablesIn, await json_body(request, max_bytes=3 * MAX_FILE_CHARS + 4096) or {})
+    options = _options(caller, threshold, min_group, files)
+    name, text = await run_in_threadpool(report_file, store, caller, study_id, options, format)
+    return Response(text, media_type=REPORT_MEDIA[format],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from taskloom.server.console import taskmining
-from taskloom.server.console.apiutil import json_body, json_response, parse_model
+from taskloom.server.console.apiutil import json_body, json_response, logs_of, parse_model
 from taskloom.server.console.jobs import Progress
 from taskloom.server.console.principal import Analyst, StudyId, Viewer, study_or_404
 
@@ -99,4 +99,5 @@ async def put_labels(request: Request, study_id: StudyId, caller: Analyst) -> Re
     labels = {k: v for k, v in labels.items() if v}
     settings = {**(study.settings or {}), taskmining.LABELS_SETTING: labels}
     await run_in_threadpool(lambda: store.update_study(study_id, settings=settings, actor=caller.actor))
+    logs_of(request).bump(study_id)  # the map, cases and tasks pages name task rows by these labels
     return json_response({"labels": labels})

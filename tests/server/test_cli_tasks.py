@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,7 @@ def test_research_logs_through_the_cli(shared_data: Path, tmp_path: Path, capsys
     assert main(["tasks", "evaluate", str(out), "--truth-instance", "case:concept:name"]) == 0
     m = _metrics(capsys.readouterr().out)
     assert m["boundary F1"] >= 0.9
+    assert m["instance ARI"] == 1.0  # issue 10: stays exact with trace ids hidden
     df = pd.read_csv(out)
     assert df["task_type"].nunique() == 1
     assert "case:concept:name" in df.columns and len(df) == df["case:concept:name"].size
@@ -160,3 +162,23 @@ def test_discover_needs_files_or_a_study(tmp_path: Path, capsys: pytest.CaptureF
     db = f"sqlite:///{tmp_path / 'store.db'}"
     assert main(["tasks", "discover", "--study", "nope", "--db", db, "-o", str(tmp_path / "x.csv")]) == 2
     assert "no study 'nope'" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_tasks_discover_shows_its_phases_on_a_terminal(study_dir: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The phases the console's "discover tasks" job shows on the Tasks page, on stderr."""
+    term = _Terminal()
+    monkeypatch.setattr("sys.stderr", term)
+    events = pd.read_csv(study_dir / "ui_events.csv").head(3000)
+    small = tmp_path / "ui.csv"
+    events.to_csv(small, index=False)
+    assert main(["tasks", "discover", str(small), "-o", str(tmp_path / "out.csv")]) == 0
+    shown = term.getvalue()
+    assert "tasks discover: reading the UI events" in shown
+    assert f"tasks discover: segmenting and clustering {len(events):,} UI events" in shown
+    assert shown.endswith("\n")  # the bar's line is finished before the result line

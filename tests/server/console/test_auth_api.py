@@ -107,6 +107,8 @@ def test_a_viewer_may_read_but_gets_403_on_analyst_endpoints(server: LiveCollect
         vic.get("/api/v1/users"),
         vic.post(f"/api/v1/studies/{a}/task-discovery"),
         vic.put(f"/api/v1/studies/{a}/task-labels", json={"labels": {"T01": "x"}}),
+        vic.post(f"/api/v1/studies/{a}/merge-job"),
+        vic.get(f"/api/v1/studies/{a}/ocel?format=jsonocel"),
     ]
     for r in denied:
         assert r.status_code == 403, (r.request.url, r.text)
@@ -121,11 +123,14 @@ def test_an_analyst_of_study_a_gets_404_for_study_b(server: LiveCollector, seede
     for path in (f"/api/v1/studies/{b}", f"/api/v1/studies/{b}/map", f"/api/v1/studies/{b}/imports",
                  f"/api/v1/studies/{b}/cases", f"/api/v1/quarantine?study_id={b}",
                  f"/api/v1/studies/{b}/bpmn", f"/api/v1/studies/{b}/documentation-time",
-                 f"/api/v1/studies/{b}/discovered-tasks"):
+                 f"/api/v1/studies/{b}/discovered-tasks", f"/api/v1/studies/{b}/links",
+                 f"/api/v1/studies/{b}/ocel"):
         r = ann.get(path)
         assert r.status_code == 404, (path, r.text)
     assert ann.post(f"/api/v1/studies/{b}/uploads?name=x.csv", content=b"a\n1\n").status_code == 404
     assert ann.post(f"/api/v1/studies/{b}/task-discovery").status_code == 404
+    assert ann.post(f"/api/v1/studies/{b}/merge-job").status_code == 404
+    assert ann.post(f"/api/v1/studies/{b}/documentation-time/report", json={}).status_code == 404
     assert ann.put(f"/api/v1/studies/{b}/task-labels", json={"labels": {"T01": "x"}}).status_code == 404
     assert ann.get(f"/studies/{b}/map").status_code == 404
     assert ann.get(f"/api/v1/studies/{seeded.study_a}/export?format=csv").status_code == 200

@@ -5,6 +5,7 @@ filters, and the upload's mapping errors. Every page is screenshotted."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -314,6 +315,17 @@ def test_documentation_time_page_shows_the_reports_figures_and_charts(
     assert _card(page, "ehr_time8") == f"{want['ehr_time8'].median:.2f} h per 8 h"
     assert _card(page, "wow8") == f"{want['wow8'].median:.2f} h per 8 h"
     page.screenshot(path=str(screenshots / "studies-c-documentation-schedule.png"), full_page=True)
+    # The report files, with the page's schedule and visits, as `taskloom ehr metrics -o` writes them.
+    with page.expect_download() as got:
+        page.click("text=Download .html")
+    html = Path(got.value.path()).read_text()
+    assert "EHR documentation time · clinic-c" in html and "<script" not in html
+    assert f"{want['ehr_time8'].median:.2f}" in html
+    with page.expect_download() as got:
+        page.click("text=Download .json")
+    report = json.loads(Path(got.value.path()).read_text())
+    assert {c["key"]: c["median"] for c in report["cohort"]}["wow8"] == want["wow8"].median
+    assert report["per_clinician"] is None  # a viewer's file has no per-clinician rows
     assert not s.errors, s.errors
 
     # Suppression: a minimum group larger than the cohort hides the cohort figures.
@@ -450,9 +462,8 @@ def test_documentation_time_with_a_bad_schedule_shows_the_one_line_error(
 
 
 def test_a_merge_job_links_tasks_and_expanding_an_activity_shows_its_task_level_sub_map(
-        session: Callable[[str], Session], seeded: Seeded, screenshots: Path) -> None:
-    import json
-
+        session: Callable[[str], Session], seeded: Seeded, screenshots: Path,
+        server: LiveCollector) -> None:
     from taskloom.collector.linking.ocel import build_ocel
     from taskloom.collector.services.linking import load_merged_log
     from taskloom.collector.store import Store
@@ -481,11 +492,23 @@ def test_a_merge_job_links_tasks_and_expanding_an_activity_shows_its_task_level_
     want = build_ocel(merged)
     assert len(ocel["events"]) == len(want.events) and len(ocel["objects"]) == len(want.objects)
 
-    # The map reads the merged log: an activity with linked work expands in place.
+    # The map reads the merged log: an activity with linked work expands in place, its task
+    # types named by the labels an analyst stored (here: one renamed through the API).
+    activity = str(tasks["parent"].value_counts().index[0])
+    renamed = str(tasks.loc[tasks["parent"] == activity, "task_type"].value_counts().index[0])
+    api = login_client(server, "ada")
+    try:
+        put = api.put(f"/api/v1/studies/{seeded.study_c}/task-labels",
+                      json={"labels": {renamed: "Read the referral"}})
+        assert put.status_code == 200, put.text
+        labels = put.json()["labels"]  # with any label stored earlier (the Tasks page test's)
+    finally:
+        api.close()
+    named = tasks["task_type"].astype(str).map(labels)
+    tasks = tasks.assign(**{"concept:name": named.fillna(tasks["concept:name"])})
     page = s.open(f"/studies/{seeded.study_c}/map")
     version = _wait_redraw(page, None)
     under = {str(p): set(g.astype(str)) for p, g in tasks.dropna(subset=["parent"]).groupby("parent")["concept:name"]}
-    activity = str(tasks["parent"].value_counts().index[0])
     before = _map_nodes(page)
     node = page.locator(f"svg.taskloom-map g.node[data-name='{activity}']")
     assert "expandable" in (node.get_attribute("class") or "")
@@ -496,7 +519,7 @@ def test_a_merge_job_links_tasks_and_expanding_an_activity_shows_its_task_level_
     sub = page.locator(f"g.submap[data-activity='{activity}']")
     sub.wait_for()
     shown = set(sub.locator("g.node:not(.start):not(.end)").evaluate_all("gs => gs.map(g => g.dataset.name)"))
-    assert shown and shown <= under[activity], (shown, under[activity])
+    assert "Read the referral" in shown and shown <= under[activity], (shown, under[activity])
     assert _map_nodes(page) == before
     unattributed = int(tasks["parent_event"].isna().sum())
     if unattributed:

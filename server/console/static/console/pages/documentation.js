@@ -1,7 +1,7 @@
 // Documentation time: the EHR documentation-time report of the study (the figures and charts
 // of `taskloom ehr metrics -o report.html`), with an optional schedule, visit list and
 // category map read from the user's disk and sent with the request (never stored).
-import { api, h, fmt, field, start, ready, studyId, qs, errorBox, can } from "../core.js";
+import { api, h, fmt, field, start, ready, studyId, qs, errorBox, can, download, announce } from "../core.js";
 
 const study = studyId();
 const THRESHOLDS = [[5, "5 s (vendor analytics)"], [30, "30 s"], [60, "60 s"], [300, "5 min"]];
@@ -90,16 +90,29 @@ start(async () => {
   const inputs = Object.fromEntries(FILES.map(([key]) => [key, h("input", { type: "file", id: `doc-${key}` })]));
   FILES.forEach(([key, , accept]) => inputs[key].setAttribute("accept", accept));
   const button = h("button", { type: "submit" }, "Compute");
+  const readFiles = async () => {
+    const files = {};
+    for (const [key] of FILES) {
+      const f = inputs[key].files[0];
+      if (f) files[key] = { name: f.name, text: await f.text() };
+    }
+    return files;
+  };
+  const downloadReport = async (format) => {
+    try {
+      const resp = await api(`/api/v1/studies/${study}/documentation-time/report${qs({ format, threshold: threshold.value, min_group: minGroup.value })}`,
+        { method: "POST", json: await readFiles(), raw: true });
+      const name = (resp.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
+      download(name ? name[1] : `documentation-time.${format}`, await resp.blob());
+      announce(`Report downloaded as .${format}`);
+    } catch (err) { out.prepend(errorBox(err)); }
+  };
   const run = async () => {
     button.disabled = true;
     out.setAttribute("aria-busy", "true");
     try {
       const params = qs({ threshold: threshold.value, min_group: minGroup.value });
-      const files = {};
-      for (const [key] of FILES) {
-        const f = inputs[key].files[0];
-        if (f) files[key] = { name: f.name, text: await f.text() };
-      }
+      const files = await readFiles();
       const path = `/api/v1/studies/${study}/documentation-time${params}`;
       const r = Object.keys(files).length ? await api(path, { method: "POST", json: files }) : await api(path);
       if (!r.events) {
@@ -123,7 +136,9 @@ start(async () => {
     h("p", { class: "hint" }, "Without a schedule the per-8-hour measures (Sinsky et al.) are not available, and after-hours time is shown instead. ",
       "Files are read in your browser and sent with the request; they are not stored."),
     h("div", { class: "row" }, FILES.map(([key, label]) => field(label, inputs[key]))),
-    h("div", { class: "row" }, button, can("admin") ? h("span", { class: "hint" }, "You are an admin: per-clinician figures are shown.") : null));
+    h("div", { class: "row" }, button,
+      ["html", "csv", "json"].map((f) => h("button", { type: "button", class: "secondary", onclick: () => downloadReport(f) }, `Download .${f}`)),
+      can("admin") ? h("span", { class: "hint" }, "You are an admin: per-clinician figures are shown and included.") : null));
   form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
   ready([form, out]);
   await run();

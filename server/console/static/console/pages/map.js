@@ -41,8 +41,9 @@ function selectControl(label, id, options, value, onChange) {
 let timer = null;
 function schedule(delay = 15) {
   clearTimeout(timer);
-  // Discovery costs more than a map redraw: let a dragged noise slider settle first.
-  timer = setTimeout(load, state.view === "bpmn" ? Math.max(delay, 250) : delay);
+  // Discovery costs more than a map redraw: let a dragged slider settle first (a select's
+  // change, delay 0, goes at once).
+  timer = setTimeout(load, state.view === "bpmn" && delay > 0 ? Math.max(delay, 250) : delay);
 }
 
 function bpmnParams() {
@@ -177,7 +178,8 @@ function draw(next) {
   if (!sameCanvas || !view.fitted) fit();
   else applyView();
   const shownArcs = doc.edges.length;
-  els.counts.textContent = `Showing ${doc.nodes.length} of ${doc.node_count} nodes and ${shownArcs} of ${doc.edge_count} arcs.`;
+  els.counts.textContent = `Showing ${doc.nodes.length} of ${doc.node_count} nodes and ${shownArcs} of ${doc.edge_count} arcs.`
+    + (doc.unattributed && doc.unattributed.tasks ? ` ${fmt.count(doc.unattributed.tasks)} unattributed task instances are grouped under the map.` : "");
   if (selected) showDetails(byName.get(selected));
   document.body.dataset.mapVersion = String(Number(document.body.dataset.mapVersion || 0) + 1);
 }
