@@ -160,3 +160,14 @@ def test_ui_events_not_text(files: dict[str, Path], argv: list[str]) -> None:
     ui.write_bytes(bytes(range(128, 256)) * 8)
     code, _, err = _run(*[a.format(ui=ui, **files) for a in argv])
     _one_line_error(code, err, "ui.csv: cannot parse as CSV")
+
+
+@pytest.mark.timeout(120)
+def test_serve_port_already_in_use(tmp_path: Path) -> None:
+    """uvicorn used to log 'ERROR: [Errno 98] … address already in use' and exit 3."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        code, _, err = _run("serve", "--db", f"sqlite:///{tmp_path / 's.db'}", "--port", str(port))
+    _one_line_error(code, err, f"127.0.0.1:{port}", "--port")
