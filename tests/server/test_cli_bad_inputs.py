@@ -171,3 +171,16 @@ def test_serve_port_already_in_use(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         code, _, err = _run("serve", "--db", f"sqlite:///{tmp_path / 's.db'}", "--port", str(port))
     _one_line_error(code, err, f"127.0.0.1:{port}", "--port")
+
+
+def test_demo_rerun_into_another_dir_explains_missing_schedule(tmp_path: Path) -> None:
+    """A re-run with a new --dir finds the loaded study but not its schedule.csv; it printed
+    "EHR-Time8 not available (0 clinicians; cohort figures need 5)" beside a 1-clinician report."""
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    small = ("--no-serve", "--clinicians", "1", "--days", "1", "--db", db)
+    assert _run("demo", *small, "--dir", str(tmp_path / "a"))[0] == 0
+    code, out, err = _run("demo", *small, "--dir", str(tmp_path / "b"))
+    assert code == 0, err
+    line = next(x for x in (out + err).splitlines() if "documentation time: EHR-Time8" in x)
+    assert "no clinic schedule" in line and str(tmp_path / "b" / "schedule.csv") in line, line
+    assert "0 clinicians" not in line
