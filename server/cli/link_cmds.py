@@ -182,6 +182,9 @@ def cmd_merge(args: argparse.Namespace) -> int:
         if not system_path.exists():
             raise CliError(f"{system_path}: no such file; check the path")
         system = read_log(system_path, csv_mapping(args))
+        if "level" in system.columns and (system["level"] == "task").any():
+            raise CliError(f"{system_path}: already a merged log (it has task rows); give the system "
+                           "log it was made from (e.g. system_log.csv)")
         result = link_and_merge(rows, system, options)
     if args.output is not None:
         write_merged(result.merged, args.output)

@@ -184,3 +184,15 @@ def test_demo_rerun_into_another_dir_explains_missing_schedule(tmp_path: Path) -
     line = next(x for x in (out + err).splitlines() if "documentation time: EHR-Time8" in x)
     assert "no clinic schedule" in line and str(tmp_path / "b" / "schedule.csv") in line, line
     assert "0 clinicians" not in line
+
+
+def test_merge_given_a_merged_log_as_the_system_log(files: dict[str, Path]) -> None:
+    """Its task rows used to be taken for system events (2548 'system events' from 588)."""
+    merged = files["dir"] / "merged.csv"
+    merged.write_text("case:concept:name,concept:name,time:timestamp,org:resource,level,active_time\n"
+                      "c1,Referral,2026-01-05T09:00:00Z,u1,case,\n"
+                      "c1,T01,2026-01-05T09:01:00Z,u1,task,30\n")
+    ui = files["dir"] / "ui.csv"
+    ui.write_text(UI_HEADER + "e1,d1,1,u1,2026-01-05T09:00:00Z,click,app,t,,,,left,1,1,\n")
+    code, _, err = _run("merge", str(ui), str(merged), "-o", str(files["dir"] / "m.csv"))
+    _one_line_error(code, err, "merged.csv: already a merged log", "system log")
