@@ -196,3 +196,14 @@ def test_merge_given_a_merged_log_as_the_system_log(files: dict[str, Path]) -> N
     ui.write_text(UI_HEADER + "e1,d1,1,u1,2026-01-05T09:00:00Z,click,app,t,,,,left,1,1,\n")
     code, _, err = _run("merge", str(ui), str(merged), "-o", str(files["dir"] / "m.csv"))
     _one_line_error(code, err, "merged.csv: already a merged log", "system log")
+
+
+def test_merge_links_folder_missing(files: dict[str, Path]) -> None:
+    """--links into a missing folder died with an OSError traceback after the whole merge."""
+    ui = files["dir"] / "ui.csv"
+    ui.write_text(UI_HEADER + "e1,d1,1,u1,2026-01-05T09:00:00Z,click,app,t,,,,left,1,1,\n")
+    out = files["dir"] / "m.csv"
+    code, _, err = _run("merge", str(ui), str(files["log"]), "-o", str(out),
+                        "--links", str(files["dir"] / "no" / "links.csv"))
+    _one_line_error(code, err, "--links", "does not exist")
+    assert not out.exists(), "refused before writing anything"
