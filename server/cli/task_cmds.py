@@ -182,6 +182,10 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
     if not args.out.name.lower().endswith((".csv", ".csv.gz")):
         raise CliError(f"-o {args.out}: tasks discover writes CSV; give a file name ending in .csv")
+    for flag, given in (("--model", args.model), ("--labels", args.labels)):
+        if given is not None and not Path(given).parent.exists():  # before discovery, not after
+            raise CliError(f"{flag} {given}: folder {Path(given).parent} does not exist; create it "
+                           "or choose another path")
     if args.study is not None:
         if args.file:
             raise CliError("give either files or --study, not both")

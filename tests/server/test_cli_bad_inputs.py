@@ -207,3 +207,13 @@ def test_merge_links_folder_missing(files: dict[str, Path]) -> None:
                         "--links", str(files["dir"] / "no" / "links.csv"))
     _one_line_error(code, err, "--links", "does not exist")
     assert not out.exists(), "refused before writing anything"
+
+
+@pytest.mark.parametrize("flag", ["--model", "--labels"])
+def test_tasks_discover_model_or_labels_folder_missing(files: dict[str, Path], flag: str) -> None:
+    """A --model/--labels path in a missing folder was a FileNotFoundError traceback after discovery."""
+    ui = files["dir"] / "ui.csv"
+    ui.write_text(UI_HEADER + "e1,d1,1,u1,2026-01-05T09:00:00Z,click,app,t,,,,left,1,1,\n")
+    code, _, err = _run("tasks", "discover", str(ui), "-o", str(files["dir"] / "t.csv"),
+                        flag, str(files["dir"] / "no" / "x.json"))
+    _one_line_error(code, err, flag, "does not exist")
