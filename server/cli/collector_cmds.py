@@ -107,9 +107,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from taskloom.server.serve import serve
 
     settings = load_settings(db=args.db, host=args.host, port=args.port)
+    _check_port_free(settings.host, settings.port)
     with open_store(settings.db) as store:
         serve(store, settings, out, access_log=args.access_log)
     return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse in one line when another server already listens there (uvicorn would log an
+    ERROR and exit 3 after opening the store)."""
+    import socket
+
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.create_server((host, port), family=family):
+            pass
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); stop the other "
+                       "server or pass another --port") from None
 
 
 def cmd_admin_token(args: argparse.Namespace) -> int:

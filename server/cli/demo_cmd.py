@@ -289,6 +289,9 @@ def documentation_time(store: Store, study: Study, out_dir: Path) -> None:
     for c in report.cohort[:2]:
         figure = (f"median {c.median:.2f} h per 8 h of scheduled patient time (IQR {c.q1:.2f}–{c.q3:.2f})"
                   if c.median is not None and c.q1 is not None and c.q3 is not None
+                  else f"not available (no clinic schedule: {files['schedule']} is written only when the "
+                       "study is first generated; use that --dir, or `taskloom ehr metrics --schedule`)"
+                  if text["schedule"] is None
                   else f"{c.status} ({c.clinicians} clinicians; cohort figures need {report.min_group})")
         _say(f"[5/6] documentation time: {c.name} {figure}")
     _say(f"[5/6] documentation-time report ({report.clinicians} clinicians, threshold "

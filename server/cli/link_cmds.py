@@ -89,6 +89,9 @@ def _read_rows(path: Path) -> pd.DataFrame:
         raise CliError(f"{path}: no such file; check the path")
     if path.is_dir():
         raise CliError(f"{path}: is a directory, not a file")
+    if path.name.lower().endswith((".xes", ".xes.gz")):
+        raise CliError(f"{path}: this file must be CSV or Parquet, not XES; export UI events with "
+                       "`taskloom export --study NAME -o FILE.csv` (or .parquet)")
     if path.name.lower().endswith(".parquet"):
         try:
             return pd.read_parquet(path)
@@ -98,8 +101,11 @@ def _read_rows(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
-        raise CliError(f"{path}: the file is empty; give UI events as `taskloom export` "
-                       "writes them") from None
+        raise CliError(f"{path}: the file is empty (not even a header row); give the file with "
+                       "its header (UI events as `taskloom export` writes them)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot parse as CSV ({str(exc).strip()}); give a CSV or Parquet "
+                       "file as `taskloom export` writes it") from None
 
 
 def _options(args: argparse.Namespace) -> Any:
@@ -148,6 +154,14 @@ def _check_output(path: Path | None) -> None:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     _check_output(args.output)
+    if args.links is not None:  # before a long merge, not after
+        links_path = Path(args.links)
+        if links_path.is_dir():
+            raise CliError(f"--links {links_path}: is a directory; give a file name such as "
+                           f"{links_path / 'links.csv'}")
+        if not links_path.parent.exists():
+            raise CliError(f"--links {links_path}: folder {links_path.parent} does not exist; "
+                           "create it or choose another path")
     if args.summary is not None:
         from taskloom.collector.services.summary import check_summary_path
 
@@ -176,6 +190,9 @@ def cmd_merge(args: argparse.Namespace) -> int:
         if not system_path.exists():
             raise CliError(f"{system_path}: no such file; check the path")
         system = read_log(system_path, csv_mapping(args))
+        if "level" in system.columns and (system["level"] == "task").any():
+            raise CliError(f"{system_path}: already a merged log (it has task rows); give the system "
+                           "log it was made from (e.g. system_log.csv)")
         result = link_and_merge(rows, system, options)
     if args.output is not None:
         write_merged(result.merged, args.output)

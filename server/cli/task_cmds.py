@@ -126,6 +126,9 @@ def _load(path: Path, fmt: str) -> tuple[Any, Any]:
         from taskloom.collector.uilogs import read_ui_xes
 
         return read_ui_xes(path)
+    if path.name.lower().endswith((".xes", ".xes.gz")):
+        raise CliError(f"{path}: UI events are read from CSV or Parquet (`taskloom export -o FILE.csv`); "
+                       "for a research XES UI log pass --format xes")
     if path.suffix == ".parquet":
         try:
             rows = pd.read_parquet(path)
@@ -138,6 +141,9 @@ def _load(path: Path, fmt: str) -> tuple[Any, Any]:
         except pd.errors.EmptyDataError:
             raise CliError(f"{path}: the file is empty; give UI events as `taskloom export` "
                            "writes them") from None
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise CliError(f"{path}: cannot parse as CSV ({str(exc).strip()}); give UI events as "
+                           "`taskloom export` writes them, or pass --format for a research log") from None
     missing = [c for c in ("ts", "kind") if c not in rows.columns]
     if missing:
         raise CliError(f"{path}: missing wire columns {missing}; is this a taskloom UI events file? "
@@ -176,6 +182,10 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
     if not args.out.name.lower().endswith((".csv", ".csv.gz")):
         raise CliError(f"-o {args.out}: tasks discover writes CSV; give a file name ending in .csv")
+    for flag, given in (("--model", args.model), ("--labels", args.labels)):
+        if given is not None and not Path(given).parent.exists():  # before discovery, not after
+            raise CliError(f"{flag} {given}: folder {Path(given).parent} does not exist; create it "
+                           "or choose another path")
     if args.study is not None:
         if args.file:
             raise CliError("give either files or --study, not both")

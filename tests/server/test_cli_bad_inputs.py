@@ -130,3 +130,90 @@ def test_generate_hard_with_routines_is_refused(tmp_path: Path) -> None:
     code, _, err = _run("generate", "--hard", "--style", "routines", "--clinicians", "1", "--days", "1",
                         "-o", str(tmp_path / "g"))
     _one_line_error(code, err, "--hard", "--style routines")
+
+
+XES = ('<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0">\n'
+       '<trace><string key="concept:name" value="d1"/>\n'
+       '<event><string key="concept:name" value="click"/>'
+       '<date key="time:timestamp" value="2026-01-05T09:00:00Z"/></event>\n</trace>\n</log>\n')
+
+
+@pytest.mark.parametrize("argv,fix", [
+    (["merge", "{ui}", "{log}", "-o", "{dir}/m.csv"], "taskloom export"),
+    (["tasks", "discover", "{ui}", "-o", "{dir}/t.csv"], "--format xes"),
+], ids=["merge", "tasks"])
+def test_ui_events_exported_as_xes(files: dict[str, Path], argv: list[str], fix: str) -> None:
+    """`taskloom export -o ui.xes` is allowed, but merge and tasks discover read CSV/Parquet:
+    an .xes input used to die in pandas' CSV tokenizer with a traceback."""
+    ui = files["dir"] / "ui.xes"
+    ui.write_text(XES)
+    code, _, err = _run(*[a.format(ui=ui, **files) for a in argv])
+    _one_line_error(code, err, "ui.xes", fix)
+
+
+@pytest.mark.parametrize("argv", [
+    ["merge", "{ui}", "{log}", "-o", "{dir}/m.csv"],
+    ["tasks", "discover", "{ui}", "-o", "{dir}/t.csv"],
+], ids=["merge", "tasks"])
+def test_ui_events_not_text(files: dict[str, Path], argv: list[str]) -> None:
+    ui = files["dir"] / "ui.csv"
+    ui.write_bytes(bytes(range(128, 256)) * 8)
+    code, _, err = _run(*[a.format(ui=ui, **files) for a in argv])
+    _one_line_error(code, err, "ui.csv: cannot parse as CSV")
+
+
+@pytest.mark.timeout(120)
+def test_serve_port_already_in_use(tmp_path: Path) -> None:
+    """uvicorn used to log 'ERROR: [Errno 98] … address already in use' and exit 3."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        code, _, err = _run("serve", "--db", f"sqlite:///{tmp_path / 's.db'}", "--port", str(port))
+    _one_line_error(code, err, f"127.0.0.1:{port}", "--port")
+
+
+def test_demo_rerun_into_another_dir_explains_missing_schedule(tmp_path: Path) -> None:
+    """A re-run with a new --dir finds the loaded study but not its schedule.csv; it printed
+    "EHR-Time8 not available (0 clinicians; cohort figures need 5)" beside a 1-clinician report."""
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    small = ("--no-serve", "--clinicians", "1", "--days", "1", "--db", db)
+    assert _run("demo", *small, "--dir", str(tmp_path / "a"))[0] == 0
+    code, out, err = _run("demo", *small, "--dir", str(tmp_path / "b"))
+    assert code == 0, err
+    line = next(x for x in (out + err).splitlines() if "documentation time: EHR-Time8" in x)
+    assert "no clinic schedule" in line and str(tmp_path / "b" / "schedule.csv") in line, line
+    assert "0 clinicians" not in line
+
+
+def test_merge_given_a_merged_log_as_the_system_log(files: dict[str, Path]) -> None:
+    """Its task rows used to be taken for system events (2548 'system events' from 588)."""
+    merged = files["dir"] / "merged.csv"
+    merged.write_text("case:concept:name,concept:name,time:timestamp,org:resource,level,active_time\n"
+                      "c1,Referral,2026-01-05T09:00:00Z,u1,case,\n"
+                      "c1,T01,2026-01-05T09:01:00Z,u1,task,30\n")
+    ui = files["dir"] / "ui.csv"
+    ui.write_text(UI_HEADER + "e1,d1,1,u1,2026-01-05T09:00:00Z,click,app,t,,,,left,1,1,\n")
+    code, _, err = _run("merge", str(ui), str(merged), "-o", str(files["dir"] / "m.csv"))
+    _one_line_error(code, err, "merged.csv: already a merged log", "system log")
+
+
+def test_merge_links_folder_missing(files: dict[str, Path]) -> None:
+    """--links into a missing folder died with an OSError traceback after the whole merge."""
+    ui = files["dir"] / "ui.csv"
+    ui.write_text(UI_HEADER + "e1,d1,1,u1,2026-01-05T09:00:00Z,click,app,t,,,,left,1,1,\n")
+    out = files["dir"] / "m.csv"
+    code, _, err = _run("merge", str(ui), str(files["log"]), "-o", str(out),
+                        "--links", str(files["dir"] / "no" / "links.csv"))
+    _one_line_error(code, err, "--links", "does not exist")
+    assert not out.exists(), "refused before writing anything"
+
+
+@pytest.mark.parametrize("flag", ["--model", "--labels"])
+def test_tasks_discover_model_or_labels_folder_missing(files: dict[str, Path], flag: str) -> None:
+    """A --model/--labels path in a missing folder was a FileNotFoundError traceback after discovery."""
+    ui = files["dir"] / "ui.csv"
+    ui.write_text(UI_HEADER + "e1,d1,1,u1,2026-01-05T09:00:00Z,click,app,t,,,,left,1,1,\n")
+    code, _, err = _run("tasks", "discover", str(ui), "-o", str(files["dir"] / "t.csv"),
+                        flag, str(files["dir"] / "no" / "x.json"))
+    _one_line_error(code, err, flag, "does not exist")
