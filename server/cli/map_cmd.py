@@ -26,7 +26,7 @@ def _pct(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a percentage such as 40") from None
     if not 0 < v <= 100:
-        raise argparse.ArgumentTypeError(f"{text} is outside 0–100; give a percentage such as 40")
+        raise argparse.ArgumentTypeError(f"{text}: must be above 0 and at most 100; give a percentage such as 40")
     return v
 
 

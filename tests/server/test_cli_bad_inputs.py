@@ -217,3 +217,12 @@ def test_tasks_discover_model_or_labels_folder_missing(files: dict[str, Path], f
     code, _, err = _run("tasks", "discover", str(ui), "-o", str(files["dir"] / "t.csv"),
                         flag, str(files["dir"] / "no" / "x.json"))
     _one_line_error(code, err, flag, "does not exist")
+
+
+def test_map_slider_zero_says_the_real_range(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """`--nodes 0` was refused as "0 is outside 0–100", which reads as if 0 were allowed."""
+    with pytest.raises(SystemExit) as stop:
+        main(["map", str(files["log"]), "--nodes", "0", "-o", str(files["dir"] / "m.svg")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "must be above 0 and at most 100" in err and "outside 0–100" not in err
