@@ -73,7 +73,12 @@ def test_agent_killed_mid_batch(collector: LiveCollector, agent_proc: AgentProce
     wait_for(lambda: len(collector.delivered()) > 0, 120, "the first batches")
     agent_proc.kill9()
     left = agent_proc.spool_ids()
-    assert 0 < len(left) < len(captured)  # killed part-way through the spool
+    # Killed part-way: the collector holds some events and the spool still has events. On a
+    # busy machine the kill can land after the collector stored a batch and before the agent
+    # recorded its acknowledgement (left == captured): the hardest case, those events are sent
+    # again and must be stored once.
+    assert 0 < len(left) <= len(captured)
+    assert len(collector.delivered()) > 0
     agent_proc.start("--capture", "none")
     wait_for(lambda: agent_proc.spool_depth() == 0, 300, "the spool to drain")
     assert agent_proc.terminate() == 0
