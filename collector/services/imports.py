@@ -102,6 +102,9 @@ def import_frame(store: Store, study_id: int, file_name: str, options: Options,
                  actor: str = "cli", progress: Progress | None = None) -> ImportInfo:
     """Map a read system log to store rows and store it as one import of the study
     (``progress(rows stored, rows)`` while storing)."""
+    if len(frame) == 0:
+        raise LogFileError(f"{file_name}: the log has no events (a header without rows, or no traces); "
+                           "give a log with events")
     _require_cases(frame, file_name)
     key = store.study_key(study_id) if hash_case_ids else None
     rows = sysimport.to_rows(frame, key, case_prefix)

@@ -226,3 +226,13 @@ def test_map_slider_zero_says_the_real_range(files: dict[str, Path], capsys: pyt
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert "must be above 0 and at most 100" in err and "outside 0–100" not in err
+
+
+def test_import_of_a_log_without_events_is_refused(tmp_path: Path) -> None:
+    """A header-only CSV used to be recorded as an import of 0 events (exit 0)."""
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    assert _run("study", "create", "ward-a", "--db", db)[0] == 0
+    header = tmp_path / "header.csv"
+    header.write_text(SYSTEM_LOG.splitlines()[0] + "\n")
+    code, _, err = _run("import", str(header), "--study", "ward-a", "--db", db)
+    _one_line_error(code, err, "header.csv: the log has no events")
