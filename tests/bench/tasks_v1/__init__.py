@@ -1,7 +1,8 @@
 """The previous task-discovery method (issue 9), vendored as a baseline for the benchmarks.
 
-A frozen copy of ``collector/tasks`` (segment, stepgroups, features, cluster, refine) and
-of the Action Logger reader as they were before issue 10, so the bench compares the
+A frozen copy of the parts of ``collector/tasks`` that issue 10 changed (segment, features,
+cluster) and of the Action Logger reader as they were before it; the parts it left as they
+were (events, stepgroups, refine) are imported from the package, so the bench compares the
 current method against the previous one in the same run on the same events.
 """
 
@@ -10,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from taskloom.collector.tasks.events import IDLE_KINDS, stream_order
+from taskloom.collector.tasks.refine import RefineParams, specific_votes, split_runs
 from tests.bench.tasks_v1.cluster import ClusterParams, fit_types
-from tests.bench.tasks_v1.events import IDLE_KINDS, stream_order
 from tests.bench.tasks_v1.features import DENSE_NAMES as _DENSE
 from tests.bench.tasks_v1.features import SegmentTable, feature_matrix, segment_table
-from tests.bench.tasks_v1.refine import RefineParams, specific_votes, split_runs
 from tests.bench.tasks_v1.segment import SegmentParams, segment, symbols
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from taskloom.collector.tasks.events import FRAME_COLUMNS, to_ms
 from taskloom.collector.uilogs.redact import redact
 from taskloom.errors import UserError
-from tests.bench.tasks_v1.events import FRAME_COLUMNS, to_ms
 
 ACTION_LOGGER_COLUMNS = (
     "timeStamp", "userID", "targetApp", "eventType", "url", "content", "target.workbookName",

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from tests.bench.tasks_v1.events import IDLE_KINDS, stream_order
+from taskloom.collector.tasks.events import IDLE_KINDS, stream_order
 from tests.bench.tasks_v1.segment import _MASK_RE, per_unique
 
 SEP = "\x1f"

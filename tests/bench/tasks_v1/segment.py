@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tests.bench.tasks_v1.events import IDLE_KINDS, stream_order
-from tests.bench.tasks_v1.stepgroups import group_cuts, step_groups
+from taskloom.collector.tasks.events import IDLE_KINDS, stream_order
+from taskloom.collector.tasks.stepgroups import group_cuts, step_groups
 
 #: Identifier tokens the agent writes into titles (``NHS#3f9a1c2e``, ``U#…``).
 TOKEN_RE = r"\b[A-Z]{1,5}#[0-9a-f]{6,16}\b"
