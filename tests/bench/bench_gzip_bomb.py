@@ -20,27 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.bombs import write_bomb  # noqa: E402
+
 READERS = ("taskloom", "inflate-whole", "pm4py-iterparse")
-HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<log xmlns="http://www.xes-standard.org/">\n'
-TRACE = (b'<trace><string key="concept:name" value="c"/><event><string key="concept:name" '
-         b'value="a"/><date key="time:timestamp" value="2026-01-01T00:00:00.000+00:00"/>'
-         b"</event></trace>\n")
-
-
-def write_bomb(path: Path, inflated: int, padding: str) -> Path:
-    co = zlib.compressobj(9, zlib.DEFLATED, 31)
-    with path.open("wb") as fh:
-        fh.write(co.compress(HEAD + TRACE + (b"<!--" if padding == "comment" else b"")))
-        block = (b"A" if padding == "comment" else b" ") * (1 << 20)
-        for _ in range(inflated >> 20):
-            fh.write(co.compress(block))
-        fh.write(co.compress((b"-->" if padding == "comment" else b"") + TRACE + b"</log>\n"))
-        fh.write(co.flush())
-    return path
 
 
 def _hwm_mb() -> float:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
@@ -15,26 +14,10 @@ import pytest
 from taskloom.mining.errors import LogInputError
 from taskloom.mining.io import read_log
 from taskloom.mining.io._files import inflated_size, read_bytes
+from tests.support.bombs import HEAD, TRACE, write_bomb
 from tests.support.collector import ROOT, TASKLOOM
 
-HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<log xmlns="http://www.xes-standard.org/">\n'
-TRACE = (b'<trace><string key="concept:name" value="c"/><event><string key="concept:name" '
-         b'value="a"/><date key="time:timestamp" value="2026-01-01T00:00:00.000+00:00"/>'
-         b"</event></trace>\n")
 INFLATED = 768 << 20  # 768 MiB of padding in under 1 MB of gzip
-
-
-def write_bomb(path: Path, inflated: int, padding: str) -> Path:
-    """Two one-event traces around ``inflated`` bytes of a comment or of spaces."""
-    co = zlib.compressobj(9, zlib.DEFLATED, 31)
-    with path.open("wb") as fh:
-        fh.write(co.compress(HEAD + TRACE + (b"<!--" if padding == "comment" else b"")))
-        block = (b"A" if padding == "comment" else b" ") * (1 << 20)
-        for _ in range(inflated >> 20):
-            fh.write(co.compress(block))
-        fh.write(co.compress((b"-->" if padding == "comment" else b"") + TRACE + b"</log>\n"))
-        fh.write(co.flush())
-    return path
 
 
 def child_max_rss_mb(*args: str) -> tuple[int, float, str]:
